@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { NearCache } from './near-cache';
+import { SingleFlight } from './single-flight';
+
+describe('NearCache', () => {
+  it('serves an entry until its TTL passes', () => {
+    const cache = new NearCache({ ttlMs: 100 });
+    cache.set('k', 1, 1000);
+    expect(cache.get('k', 1099)).toBe(1);
+    expect(cache.get('k', 1100)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('never holds more than maxEntries, evicting the oldest first', () => {
+    const cache = new NearCache({ maxEntries: 3 });
+    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, k);
+    expect(cache.size).toBe(3);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('d')).toBe('d');
+  });
+
+  it('drops entries by prefix', () => {
+    const cache = new NearCache();
+    cache.set('dev:x:t1:a', 1);
+    cache.set('dev:x:t1:b', 2);
+    cache.set('dev:x:t2:a', 3);
+    expect(cache.deletePrefix('dev:x:t1:')).toBe(2);
+    expect(cache.get('dev:x:t2:a')).toBe(3);
+  });
+});
+
+describe('SingleFlight', () => {
+  it('runs one call per key while it is in flight', async () => {
+    const flight = new SingleFlight();
+    let calls = 0;
+    const work = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 10));
+      return calls;
+    };
+    const results = await Promise.all(Array.from({ length: 50 }, () => flight.run('k', work)));
+    expect(calls).toBe(1);
+    expect(new Set(results)).toEqual(new Set([1]));
+    expect(flight.size).toBe(0);
+    await flight.run('k', work);
+    expect(calls).toBe(2);
+  });
+
+  it('shares a failure with every waiter and forgets it', async () => {
+    const flight = new SingleFlight();
+    const failing = () => Promise.reject(new Error('boom'));
+    await expect(Promise.all([flight.run('k', failing), flight.run('k', failing)])).rejects.toThrow('boom');
+    expect(flight.has('k')).toBe(false);
+  });
+});

@@ -1,0 +1,96 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { parseSeeds, type RedisWorkloadConfig } from './redis-config';
+
+export type RedisClient = Redis | Cluster;
+
+/** Reconnect delay: exponential from 50 ms, capped at 2 s, with jitter so a fleet does not reconnect in step. */
+export function reconnectDelayMs(attempt: number): number {
+  const base = Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+function nodeOptions(config: RedisWorkloadConfig, name: string): RedisOptions {
+  return {
+    connectionName: name,
+    connectTimeout: config.connectTimeoutMs,
+    commandTimeout: config.commandTimeoutMs,
+    // Without the offline queue a command to a down Redis fails at once instead of waiting for a reconnect:
+    // the caller's fallback then runs within its budget.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: reconnectDelayMs,
+    lazyConnect: true,
+  };
+}
+
+/**
+ * Creates the client of one workload, standalone or Cluster. Not connected yet: call `connectClient`, which
+ * does not throw when Redis is down (the client keeps reconnecting in the background).
+ */
+export function createRedisClient(config: RedisWorkloadConfig, name: string): RedisClient {
+  if (!config.cluster) {
+    const url = new URL(config.url);
+    const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+    return new Redis({
+      ...nodeOptions(config, name),
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      db,
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    });
+  }
+  const { enableOfflineQueue: _nodeQueue, retryStrategy: _nodeRetry, ...redisOptions } = nodeOptions(config, name);
+  const options: ClusterOptions = {
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    clusterRetryStrategy: reconnectDelayMs,
+    slotsRefreshTimeout: Math.max(config.connectTimeoutMs, 1000),
+    redisOptions,
+  };
+  return new Cluster(parseSeeds(config), options);
+}
+
+/** Connects, bounded by the connect timeout. Returns false (and keeps reconnecting) when Redis is unreachable. */
+export async function connectClient(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.status === 'wait' ? client.connect() : waitForReady(client),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('connect timeout')), timeoutMs * 4);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function waitForReady(client: RedisClient): Promise<void> {
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+/** Clean shutdown: QUIT when connected (bounded), otherwise drop the socket and stop reconnecting. */
+export async function closeClient(client: RedisClient, timeoutMs = 1000): Promise<void> {
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.quit(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+    } catch {
+      // fall through to disconnect
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  client.disconnect(false);
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { RedisConfigError } from '../errors';
+import type { Workload } from '../keys/key-family';
+
+/**
+ * Timeout budget per workload (reference timeout table): a cache GET/SET gets 5-20 ms, a rate-limit script or a
+ * lease 10-30 ms. Connecting gets longer, but never so long that a dead Redis holds a request hostage.
+ */
+export const DEFAULT_TIMEOUTS: Record<Workload, { connectTimeoutMs: number; commandTimeoutMs: number }> = {
+  cache: { connectTimeoutMs: 500, commandTimeoutMs: 20 },
+  rate: { connectTimeoutMs: 500, commandTimeoutMs: 30 },
+  session: { connectTimeoutMs: 500, commandTimeoutMs: 30 },
+};
+
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
+
+export const redisWorkloadConfigSchema = z.object({
+  /** `redis://host:port[/db]`, or with cluster on, comma-separated `host:port` seeds (`redis://` prefix allowed). */
+  url: z.string().min(1),
+  cluster: z.boolean(),
+  connectTimeoutMs: z.number().int().positive(),
+  commandTimeoutMs: z.number().int().positive(),
+});
+export type RedisWorkloadConfig = z.infer<typeof redisWorkloadConfigSchema>;
+
+export type RedisRuntimeConfig = Record<Workload, RedisWorkloadConfig>;
+
+const envSchema = z.object({
+  REDIS_CACHE_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  REDIS_RATE_URL: z.string().min(1).default('redis://127.0.0.1:6380'),
+  REDIS_SESSION_URL: z.string().min(1).default('redis://127.0.0.1:6381'),
+  REDIS_CLUSTER: z.enum(['true', 'false']).default('false'),
+  REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  REDIS_CACHE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  REDIS_RATE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  REDIS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+});
+
+/** Reads the three workloads from the environment; an invalid value throws one line naming the variable. */
+export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisRuntimeConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RedisConfigError(`invalid ${issue.path.join('.')}: ${issue.message}`, { variable: issue.path.join('.') });
+  }
+  const e = parsed.data;
+  const cluster = e.REDIS_CLUSTER === 'true';
+  const one = (workload: Workload, url: string, commandTimeoutMs: number | undefined): RedisWorkloadConfig => {
+    const config = {
+      url,
+      cluster,
+      connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS ?? DEFAULT_TIMEOUTS[workload].connectTimeoutMs,
+      commandTimeoutMs: commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
+    };
+    parseSeeds(config);
+    return config;
+  };
+  return {
+    cache: one('cache', e.REDIS_CACHE_URL, e.REDIS_CACHE_TIMEOUT_MS),
+    rate: one('rate', e.REDIS_RATE_URL, e.REDIS_RATE_TIMEOUT_MS),
+    session: one('session', e.REDIS_SESSION_URL, e.REDIS_SESSION_TIMEOUT_MS),
+  };
+}
+
+/** Cluster seeds of a workload's URL, validated. */
+export function parseSeeds(config: RedisWorkloadConfig): { host: string; port: number }[] {
+  if (!config.cluster) {
+    try {
+      const url = new URL(config.url);
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('protocol');
+      return [{ host: url.hostname, port: Number(url.port || 6379) }];
+    } catch {
+      throw new RedisConfigError(`invalid Redis URL (expected redis://host:port): ${config.url}`, {});
+    }
+  }
+  return config.url.split(',').map((seed) => {
+    const bare = seed.trim().replace(/^rediss?:\/\//, '');
+    if (!hostPort.safeParse(bare).success) {
+      throw new RedisConfigError(`invalid Redis Cluster seed (expected host:port): ${seed}`, {});
+    }
+    const [host, port] = bare.split(':') as [string, string];
+    return { host, port: Number(port) };
+  });
+}

@@ -1,0 +1,70 @@
+import type { Workload } from './keys/key-family';
+import { KeyFactory } from './keys/key-factory';
+import type { KeyFamilyRegistry } from './keys/key-family-registry';
+import { platformKeyFamilyRegistry } from './keys/platform-key-families';
+import { RedisConnection } from './clients/redis-connection';
+import type { RedisRuntimeConfig } from './clients/redis-config';
+import { RuntimeMetrics } from './observability/runtime-metrics';
+import { silentLogger, type RuntimeLogger } from './observability/runtime-logger';
+
+export interface RedisRuntimeOptions {
+  config: RedisRuntimeConfig;
+  /** The `<env>` key segment (`APP_ENV`). @default 'dev' */
+  env?: string;
+  /** @default the platform registry */
+  registry?: KeyFamilyRegistry;
+  /** @default new RuntimeMetrics() with its own prom-client Registry */
+  metrics?: RuntimeMetrics;
+  /** @default silent */
+  logger?: RuntimeLogger;
+  /** Connection name prefix shown in CLIENT LIST. @default 'cpq' */
+  name?: string;
+}
+
+/**
+ * The three workload connections, the key factory and the shared metrics and logger: what a service builds
+ * once at start-up and hands to the runtime components it uses.
+ */
+export class RedisRuntime {
+  private constructor(
+    readonly connections: Record<Workload, RedisConnection>,
+    readonly keys: KeyFactory,
+    readonly metrics: RuntimeMetrics,
+    readonly logger: RuntimeLogger,
+  ) {}
+
+  static async open(options: RedisRuntimeOptions): Promise<RedisRuntime> {
+    const metrics = options.metrics ?? new RuntimeMetrics();
+    const name = options.name ?? 'cpq';
+    const [cache, rate, session] = await Promise.all(
+      (['cache', 'rate', 'session'] as const).map((w) =>
+        RedisConnection.open(w, options.config[w], metrics, `${name}-${w}`),
+      ),
+    );
+    const keys = new KeyFactory(options.registry ?? platformKeyFamilyRegistry(), options.env ?? 'dev');
+    return new RedisRuntime({ cache: cache!, rate: rate!, session: session! }, keys, metrics, options.logger ?? silentLogger);
+  }
+
+  connection(workload: Workload): RedisConnection {
+    return this.connections[workload];
+  }
+
+  /** Health per workload: `up` when the client is connected and answers PING within its budget. */
+  async health(): Promise<Record<Workload, 'up' | 'down'>> {
+    const entries = await Promise.all(
+      Object.entries(this.connections).map(async ([workload, connection]) => {
+        try {
+          await connection.observe('ping', undefined, (c) => c.ping());
+          return [workload, 'up'] as const;
+        } catch {
+          return [workload, 'down'] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(entries) as Record<Workload, 'up' | 'down'>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.connections).map((c) => c.close()));
+  }
+}

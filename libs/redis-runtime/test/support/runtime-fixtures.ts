@@ -1,0 +1,71 @@
+import { afterAll } from 'vitest';
+import { KeyFactory } from '../../src/keys/key-factory';
+import type { KeyFamily } from '../../src/keys/key-family';
+import { KeyFamilyRegistry } from '../../src/keys/key-family-registry';
+import { RedisConnection } from '../../src/clients/redis-connection';
+import { createRedisClient, connectClient } from '../../src/clients/redis-client-factory';
+import type { Workload } from '../../src/keys/key-family';
+import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
+import { uniqueId } from '../../../../test/support/unique';
+
+const base = {
+  owner: 'catalog-service',
+  hashTag: 'none',
+  sourceOfTruth: 'test',
+  invalidation: 'test',
+  timeoutMs: 20,
+  fallback: 'test',
+  sensitivity: 'internal',
+  idPattern: '<id>',
+} as const;
+
+/** Families used only by the library's own tests. */
+export const TEST_KEY_FAMILIES: KeyFamily[] = [
+  { ...base, name: 'test-cache', domain: 'test', purpose: 'cache', workload: 'cache', ttlSeconds: { min: 1, max: 3600 }, format: 'json', schemaVersion: 1 },
+  { ...base, name: 'test-lease', domain: 'lease', purpose: 'test', hashTag: 'tenant', workload: 'rate', ttlSeconds: { min: 1, max: 3600 }, format: 'lease-token' },
+  { ...base, name: 'test-rate', domain: 'rate', purpose: 'test', hashTag: 'tenant', workload: 'rate', ttlSeconds: { min: 1, max: 90000 }, format: 'integer' },
+  { ...base, name: 'test-dedup', domain: 'dedup', purpose: 'test', workload: 'session', ttlSeconds: { min: 1, max: 86400 }, format: 'marker' },
+  { ...base, name: 'test-idempotency', domain: 'idempotency', purpose: 'test', workload: 'session', ttlSeconds: { min: 1, max: 86400 }, format: 'json', schemaVersion: 1 },
+  { ...base, name: 'test-near-cache-invalidation', domain: 'near-cache', purpose: 'invalidate', workload: 'cache', ttlSeconds: null, format: 'channel', idPattern: '(channel)' },
+];
+
+/** A key factory over the test families with a unique `<env>` segment, so every test file has its own keyspace. */
+export function testKeys(): KeyFactory {
+  return new KeyFactory(new KeyFamilyRegistry(TEST_KEY_FAMILIES), uniqueId('t'));
+}
+
+export interface OpenOptions {
+  /** Generous by default: tests on a busy 2-core machine must not flake on the production 20-30 ms budget. */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  cluster?: boolean;
+  metrics?: RuntimeMetrics;
+}
+
+/** Opens a connection to `url` (or cluster seeds) with the library's scripts registered; closed after the file. */
+export async function openConnection(workload: Workload, url: string, options: OpenOptions = {}): Promise<RedisConnection> {
+  const client = createRedisClient(
+    {
+      url,
+      cluster: options.cluster ?? false,
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 1000,
+    },
+    `test-${workload}`,
+  );
+  const connection = new RedisConnection(workload, client, options.metrics ?? new RuntimeMetrics());
+  await connectClient(client, options.connectTimeoutMs ?? 1000);
+  afterAll(() => connection.close());
+  return connection;
+}
+
+/** Reads one counter/histogram sample from a metrics registry, for assertions. */
+export async function metricValue(metrics: RuntimeMetrics, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await metrics.registry.getSingleMetricAsString(name).catch(() => '');
+  let total = 0;
+  for (const line of metric.split('\n')) {
+    if (line.startsWith('#') || !line.startsWith(name + '{')) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.split(' ').pop());
+  }
+  return total;
+}
