@@ -1,5 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 
+// Migrations are frozen in time: they take Kysely<any>, never the app's current table types.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
 // A resource guarded by a fencing token: writers holding a lease update it only with
 //   update runtime.fenced_resources set ... where resource_id = $1 and fencing_token < $new
 // so a writer whose lease expired (older token) can no longer overwrite a newer one.

@@ -28,12 +28,16 @@ ensure_node() {
   [ "$(node_major node)" = "$NODE_MAJOR_WANTED" ] || { echo "error: Node $NODE_MAJOR_WANTED bootstrap failed" >&2; return 1; }
 }
 
-# Installs node_modules when missing or older than the lockfile.
+# Installs node_modules: `npm ci` on a fresh clone, `npm install` when the lockfile changed since the last install.
 ensure_deps() {
   local stamp="$ROOT_DIR/node_modules/.install-stamp"
-  if [ ! -f "$stamp" ] || [ "$ROOT_DIR/package-lock.json" -nt "$stamp" ] || [ "$ROOT_DIR/package.json" -nt "$stamp" ]; then
+  if [ ! -d "$ROOT_DIR/node_modules" ]; then
     echo "installing dependencies (npm ci)" >&2
     (cd "$ROOT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2 || return 1
+    touch "$stamp"
+  elif [ ! -f "$stamp" ] || [ "$ROOT_DIR/package-lock.json" -nt "$stamp" ]; then
+    echo "updating dependencies (npm install)" >&2
+    (cd "$ROOT_DIR" && npm install --no-audit --no-fund --loglevel=error) >&2 || return 1
     touch "$stamp"
   fi
 }

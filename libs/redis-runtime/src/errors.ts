@@ -68,3 +68,8 @@ export class LeaseLostError extends RedisRuntimeError {
 export class RateLimiterUnavailableError extends RedisRuntimeError {
   readonly code = 'REDIS_RUNTIME_RATE_LIMITER_UNAVAILABLE';
 }
+
+/** A rate-limit policy is inconsistent, or a check names a policy the limiter does not know. */
+export class InvalidRateLimitPolicyError extends RedisRuntimeError {
+  readonly code = 'REDIS_RUNTIME_INVALID_RATE_LIMIT_POLICY';
+}

@@ -10,6 +10,7 @@ export { KeyFamilyRegistry, assertTtlSeconds } from './keys/key-family-registry'
 export { KeyFactory, type RedisKey } from './keys/key-factory';
 export { assertKeySegment, escapeKeySegment, hashKeySegment, type KeySegment } from './keys/key-segment';
 export { PLATFORM_KEY_FAMILIES, platformKeyFamilyRegistry } from './keys/platform-key-families';
+export { renderKeyFamilyTable, replaceKeyFamilyTable } from './keys/key-family-table';
 
 // codec
 export { JsonCodec, type DecodeResult, type DecodeFailure, type JsonCodecOptions } from './codec/json-codec';
@@ -32,9 +33,57 @@ export { silentLogger, hashForLog, type RuntimeLogger } from './observability/ru
 export { withSoftTimeout, TIMED_OUT } from './util/with-timeout';
 
 // cache-aside and near-cache
+export { RedisCacheAside, type CacheAside, type CacheAsideOptions, type ReadOptions, type Loader, type FillLock } from './cache/cache-aside';
+export { NearCache, type NearCacheOptions } from './cache/near-cache';
+export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near-cache-invalidation-bus';
+export { SingleFlight } from './cache/single-flight';
 
 // rate limiting
+export type { RateLimiter, RateLimitDimension } from './rate-limit/rate-limiter';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from './rate-limit/redis-rate-limiter';
+export type {
+  RateLimitPolicy,
+  WindowRateLimitPolicy,
+  TokenBucketRateLimitPolicy,
+  RateLimitAlgorithm,
+  RateLimitScope,
+  RateLimitFailureMode,
+} from './rate-limit/rate-limit-policy';
+export {
+  combineDecisions,
+  type RateLimitDecision,
+  type DimensionDecision,
+  type RateLimitSource,
+} from './rate-limit/rate-limit-decision';
+export { rateLimitHeaders, type RateLimitHeaderValues } from './rate-limit/rate-limit-headers';
+export { InsuranceBudget, type InsuranceBudgetOptions } from './rate-limit/insurance-budget';
 
 // leases and fencing
+export type {
+  AcquireOptions,
+  AcquireResult,
+  Lease,
+  LeaseManager,
+  LeaseResource,
+  LeaseWork,
+  WithLeaseOptions,
+} from './lease/lease-manager';
+export { RedisLeaseManager, type RedisLeaseManagerOptions } from './lease/redis-lease-manager';
 
 // dedup window and idempotency response cache
+export type { DedupWindow } from './dedup/dedup-window';
+export { RedisDedupWindow, type RedisDedupWindowOptions } from './dedup/redis-dedup-window';
+export type {
+  AbandonOutcome,
+  BeginOutcome,
+  CompleteOutcome,
+  IdempotencyCacheUnavailable,
+  IdempotencyRecord,
+  IdempotencyResponseCache,
+  IdempotentResponse,
+  LookupOutcome,
+} from './idempotency/idempotency-response-cache';
+export {
+  RedisIdempotencyResponseCache,
+  type RedisIdempotencyResponseCacheOptions,
+} from './idempotency/redis-idempotency-response-cache';

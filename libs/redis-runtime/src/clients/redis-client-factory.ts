@@ -13,7 +13,7 @@ function nodeOptions(config: RedisWorkloadConfig, name: string): RedisOptions {
   return {
     connectionName: name,
     connectTimeout: config.connectTimeoutMs,
-    commandTimeout: config.commandTimeoutMs,
+    // No ioredis commandTimeout: it arms one timer per command. RedisConnection enforces the budget instead.
     // Without the offline queue a command to a down Redis fails at once instead of waiting for a reconnect:
     // the caller's fallback then runs within its budget.
     enableOfflineQueue: false,

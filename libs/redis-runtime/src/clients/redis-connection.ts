@@ -4,12 +4,22 @@ import type { KeyFamily, Workload } from '../keys/key-family';
 import type { RedisKey } from '../keys/key-factory';
 import { RuntimeMetrics } from '../observability/runtime-metrics';
 import { RUNTIME_SCRIPTS, type ScriptDefinition } from '../scripts/script-registry';
+import { DeadlineExceeded, DeadlineQueue } from './deadline-queue';
 import { closeClient, connectClient, createRedisClient, type RedisClient } from './redis-client-factory';
-import type { RedisWorkloadConfig } from './redis-config';
+import { DEFAULT_TIMEOUTS, type RedisWorkloadConfig } from './redis-config';
 
 export type ScriptArg = string | number;
 
 type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
+
+export interface RedisConnectionOptions {
+  /** @default a new RuntimeMetrics */
+  metrics?: RuntimeMetrics;
+  /** Budget of one operation; past it the caller gets `RedisTimeoutError`. @default the workload's budget */
+  commandTimeoutMs?: number;
+  /** @default the library's scripts */
+  scripts?: ReadonlyMap<string, ScriptDefinition>;
+}
 
 /**
  * One workload's client with the library's scripts registered on it, and the single choke point through which
@@ -18,15 +28,18 @@ type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
  */
 export class RedisConnection {
   private readonly scripts: ReadonlyMap<string, ScriptDefinition>;
+  private readonly deadlines: DeadlineQueue;
+  readonly metrics: RuntimeMetrics;
 
   constructor(
     readonly workload: Workload,
     readonly client: RedisClient,
-    readonly metrics: RuntimeMetrics = new RuntimeMetrics(),
-    scripts: ReadonlyMap<string, ScriptDefinition> = RUNTIME_SCRIPTS,
+    options: RedisConnectionOptions = {},
   ) {
-    this.scripts = scripts;
-    for (const def of scripts.values()) {
+    this.metrics = options.metrics ?? new RuntimeMetrics();
+    this.scripts = options.scripts ?? RUNTIME_SCRIPTS;
+    this.deadlines = new DeadlineQueue(options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs);
+    for (const def of this.scripts.values()) {
       client.defineCommand(def.command, {
         lua: def.lua,
         ...(def.numberOfKeys === undefined ? {} : { numberOfKeys: def.numberOfKeys }),
@@ -41,7 +54,10 @@ export class RedisConnection {
     metrics?: RuntimeMetrics,
     name = `cpq-${workload}`,
   ): Promise<RedisConnection> {
-    const connection = new RedisConnection(workload, createRedisClient(config, name), metrics);
+    const connection = new RedisConnection(workload, createRedisClient(config, name), {
+      ...(metrics ? { metrics } : {}),
+      commandTimeoutMs: config.commandTimeoutMs,
+    });
     await connectClient(connection.client, config.connectTimeoutMs);
     return connection;
   }
@@ -78,7 +94,7 @@ export class RedisConnection {
     const started = performance.now();
     const familyName = family?.name ?? 'none';
     try {
-      const result = await run(this.client);
+      const result = await this.deadlines.guard(run(this.client));
       this.metrics.command(command, familyName, this.workload, 'ok', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
@@ -88,13 +104,14 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    this.deadlines.close();
     await closeClient(this.client);
   }
 
   private classify(error: unknown, command: string, family: string, script: string | undefined): Error {
     const message = error instanceof Error ? error.message : String(error);
     const context = { command, family, workload: this.workload };
-    if (/timed out/i.test(message)) {
+    if (error instanceof DeadlineExceeded) {
       this.metrics.timeout(family, this.workload);
       return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, { cause: error });
     }

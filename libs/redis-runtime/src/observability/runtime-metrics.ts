@@ -56,7 +56,7 @@ export class RuntimeMetrics {
     });
     this.rateLimitDecisions = new Counter({
       name: `${p}rate_limit_decisions_total`,
-      help: 'Rate-limit decisions by policy; source is redis or insurance (local budget while Redis is down)',
+      help: 'Rate-limit decisions by policy; source is redis, insurance (local budget while Redis is down) or fail-open',
       labelNames: ['policy', 'decision', 'source'],
       registers,
     });
@@ -107,7 +107,7 @@ export class RuntimeMetrics {
     this.counter(`k|${family}|${event}`, () => this.cacheEvents.labels(family, event)).inc(count);
   }
 
-  rateLimit(policy: string, decision: 'allowed' | 'rejected', source: 'redis' | 'insurance'): void {
+  rateLimit(policy: string, decision: 'allowed' | 'rejected', source: 'redis' | 'insurance' | 'fail-open'): void {
     this.counter(`r|${policy}|${decision}|${source}`, () =>
       this.rateLimitDecisions.labels(policy, decision, source),
     ).inc();

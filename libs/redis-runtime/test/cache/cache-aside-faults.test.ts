@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheAside } from '../../src/cache/cache-aside';
 import { NearCache } from '../../src/cache/near-cache';
+import { NearCacheInvalidationBus } from '../../src/cache/near-cache-invalidation-bus';
 import { JsonCodec } from '../../src/codec/json-codec';
 import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
@@ -78,7 +79,6 @@ describe('RedisCacheAside when Redis fails', () => {
   });
 
   it('drops near-cache entries on every instance when one invalidates, through Redis Pub/Sub', async () => {
-    const { NearCacheInvalidationBus } = await import('../../src/cache/near-cache-invalidation-bus');
     const channel = keys.channel('test-near-cache-invalidation');
     const a = await openConnection('cache', redis.url);
     const b = await openConnection('cache', redis.url);

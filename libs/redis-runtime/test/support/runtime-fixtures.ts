@@ -53,7 +53,10 @@ export async function openConnection(workload: Workload, url: string, options: O
     },
     `test-${workload}`,
   );
-  const connection = new RedisConnection(workload, client, options.metrics ?? new RuntimeMetrics());
+  const connection = new RedisConnection(workload, client, {
+    metrics: options.metrics ?? new RuntimeMetrics(),
+    commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+  });
   await connectClient(client, options.connectTimeoutMs ?? 1000);
   afterAll(() => connection.close());
   return connection;
