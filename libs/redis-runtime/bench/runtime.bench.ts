@@ -38,11 +38,11 @@ const offer = (i: number): OfferView => ({
   attributes: { bandwidthMbps: 1000, sla: 'gold', managed: true },
 });
 
-async function openConnection(workload: 'cache' | 'rate'): Promise<RedisConnection> {
+async function openConnection(workload: 'cache' | 'rate', coalesceWrites = true): Promise<RedisConnection> {
   // Benchmark clients get a roomy command timeout: the point is throughput, not the fault budget.
   const client = createRedisClient({ url: REDIS_URL, cluster: false, connectTimeoutMs: 1000, commandTimeoutMs: 1000 }, `bench-${workload}`);
   await connectClient(client, 1000);
-  return new RedisConnection(workload, client, { commandTimeoutMs: 1000 });
+  return new RedisConnection(workload, client, { commandTimeoutMs: 1000, coalesceWrites });
 }
 
 async function main() {
@@ -87,6 +87,15 @@ async function main() {
     opts,
   );
 
+  // 2b. the same without write coalescing: what the runtime's own layers cost over a bare GET
+  const uncoalesced = new RedisCacheAside({ connection: await openConnection('cache', false) });
+  const uncoalescedResult = await compare(
+    'Cache hit gets/s, Redis tier, write coalescing off (for reference)',
+    ['bare ioredis GET + JSON.parse', async (c) => JSON.parse((await bare.get(bareKeys[c]!))!)],
+    ['redis-runtime CacheAside, coalescing off', (c) => uncoalesced.getOrLoad(cacheKeys[c]!, codec, neverLoad)],
+    opts,
+  );
+
   // 3. near-cache hit vs bentocache memory tier (serialize: false on both sides: no copying)
   const nearTier = new RedisCacheAside({ connection: cacheConnection, nearCache: new NearCache({ maxEntries: 10_000, ttlMs: 600_000 }) });
   for (let i = 0; i < CONCURRENCY; i++) await nearTier.getOrLoad(cacheKeys[i]!, codec, neverLoad);
@@ -106,6 +115,7 @@ async function main() {
   console.log(`  limiter vs rate-limiter-flexible        ${limiterResult.ratio.toFixed(2)}x  (>= 1.2x)`);
   console.log(`  Redis-tier hit vs bare GET + JSON.parse ${redisTierResult.ratio.toFixed(2)}x  (>= 0.9x)`);
   console.log(`  near-cache hit vs bentocache memory     ${nearResult.ratio.toFixed(2)}x  (>= 3x)`);
+  console.log(`  (Redis tier, coalescing off             ${uncoalescedResult.ratio.toFixed(2)}x)`);
 
   await bento.disconnectAll();
   bare.disconnect();

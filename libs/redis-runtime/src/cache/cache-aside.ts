@@ -61,6 +61,7 @@ export interface CacheAside {
 }
 
 const FILL_POLL_MS = 10;
+const MISS: unique symbol = Symbol('miss');
 
 /**
  * Versioned cache-aside over Redis with an optional near-cache: single-flight per process, optional
@@ -88,14 +89,18 @@ export class RedisCacheAside implements CacheAside {
 
   getOrLoad<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions = {}): Promise<T | undefined> {
     const near = this.options.nearCache;
-    if (near) {
+    if (near !== undefined) {
       const value = near.get(key.key);
       if (value !== undefined) {
         this.metrics.cache(key.family.name, 'near_hit');
         return Promise.resolve(value as T);
       }
     }
-    return this.flights.run(key.key, () => this.readThrough(key, codec, load, options));
+    // The hit path is one GET and one `.then`; single-flight starts only on a miss (see `missed`).
+    return this.readRedis(key).then(
+      (raw) => this.afterRead(key, codec, load, options, raw),
+      () => this.afterRead(key, codec, load, options, TIMED_OUT),
+    );
   }
 
   async set<T>(key: RedisKey, codec: JsonCodec<T>, value: T, options: ReadOptions & { loadMs?: number } = {}) {
@@ -131,49 +136,81 @@ export class RedisCacheAside implements CacheAside {
     await this.options.invalidationBus?.publish({ prefixes: [prefix] });
   }
 
-  private async readThrough<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions) {
+  private afterRead<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions,
+    raw: string | null | typeof TIMED_OUT,
+  ): T | undefined | Promise<T | undefined> {
     const family = key.family.name;
-    const raw = await this.readRedis(key);
     if (raw === TIMED_OUT) {
       this.metrics.cache(family, 'fallback');
-      return this.loadAndStore(key, codec, load, options, false);
+      return this.flights.run(key.key, () => this.loadThenWrite(key, codec, load, options, false));
     }
     if (raw !== null) {
-      const decoded = codec.decode(raw);
-      if (decoded.ok) {
-        const meta = readMeta(decoded.value.meta);
-        const now = Date.now();
-        const payload = decoded.value.payload;
-        if (!meta || now < meta.freshUntil) {
-          if (meta && shouldRefreshEarly(meta, now, this.beta)) {
-            this.metrics.cache(family, 'early_refresh');
-            this.refreshInBackground(key, codec, load, options);
-          } else {
-            this.metrics.cache(family, 'hit');
-          }
-          this.options.nearCache?.set(key.key, payload, now);
-          return payload;
-        }
-        this.metrics.cache(family, 'stale');
-        this.refreshInBackground(key, codec, load, options);
-        return payload;
-      }
-      this.metrics.cache(family, 'decode_error');
+      const payload = this.decodeFresh(key, codec, load, options, raw);
+      if (payload !== MISS) return payload;
     }
     this.metrics.cache(family, 'miss');
-    return this.loadAndStore(key, codec, load, options, true);
+    return this.flights.run(key.key, () => this.missed(key, codec, load, options));
   }
 
-  /** The raw value, `null` when absent, or `TIMED_OUT` when Redis failed or was too slow. */
-  private async readRedis(key: RedisKey): Promise<string | null | typeof TIMED_OUT> {
-    try {
-      const pending = this.options.connection.observe('get', key.family, (c) => c.get(key.key));
-      return this.options.redisTimeoutMs === undefined
-        ? await pending
-        : await withSoftTimeout(pending, this.options.redisTimeoutMs);
-    } catch {
-      return TIMED_OUT;
+  /** The payload (fresh, refreshing early, or stale and refreshing), or `MISS` when the entry is unreadable. */
+  private decodeFresh<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions,
+    raw: string,
+    recheck = false,
+  ): T | typeof MISS {
+    const family = key.family.name;
+    const decoded = codec.decode(raw);
+    if (!decoded.ok) {
+      if (!recheck) this.metrics.cache(family, 'decode_error');
+      return MISS;
     }
+    const meta = readMeta(decoded.value.meta);
+    const payload = decoded.value.payload;
+    const now = Date.now();
+    if (meta === undefined || now < meta.freshUntil) {
+      if (meta !== undefined && shouldRefreshEarly(meta, now, this.beta)) {
+        this.metrics.cache(family, 'early_refresh');
+        this.refreshInBackground(key, codec, load, options);
+      } else {
+        this.metrics.cache(family, 'hit');
+      }
+      this.options.nearCache?.set(key.key, payload, now);
+      return payload;
+    }
+    this.metrics.cache(family, 'stale');
+    this.refreshInBackground(key, codec, load, options);
+    return payload;
+  }
+
+  /**
+   * First caller of a missed key in this process. Concurrent misses share this call; one that arrives after it
+   * finished starts another, which is why Redis is asked once more before loading: that late caller then finds
+   * the value the first one wrote instead of loading it again.
+   */
+  private async missed<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions) {
+    const raw = await this.readRedis(key).catch((): typeof TIMED_OUT => TIMED_OUT);
+    if (raw !== TIMED_OUT && raw !== null) {
+      const payload = this.decodeFresh(key, codec, load, options, raw, true);
+      if (payload !== MISS) return payload;
+    }
+    return this.loadAndStore(key, codec, load, options, raw !== TIMED_OUT);
+  }
+
+  /** The raw value or `null`; rejects when Redis fails or, with `redisTimeoutMs`, is too slow. */
+  private readRedis(key: RedisKey): Promise<string | null> {
+    const pending = this.options.connection.observe('get', key.family, (c) => c.get(key.key));
+    if (this.options.redisTimeoutMs === undefined) return pending;
+    return withSoftTimeout(pending, this.options.redisTimeoutMs).then((raw) => {
+      if (raw === TIMED_OUT) throw new Error('soft timeout');
+      return raw;
+    });
   }
 
   private async loadAndStore<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions, redisUp: boolean) {
@@ -209,7 +246,7 @@ export class RedisCacheAside implements CacheAside {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
-      const raw = await this.readRedis(key);
+      const raw = await this.readRedis(key).catch((): typeof TIMED_OUT => TIMED_OUT);
       if (raw === TIMED_OUT) return undefined;
       if (raw !== null) {
         const decoded = codec.decode(raw);

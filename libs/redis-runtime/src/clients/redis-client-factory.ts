@@ -13,7 +13,7 @@ function nodeOptions(config: RedisWorkloadConfig, name: string): RedisOptions {
   return {
     connectionName: name,
     connectTimeout: config.connectTimeoutMs,
-    // No ioredis commandTimeout: it arms one timer per command. RedisConnection enforces the budget instead.
+    // No ioredis commandTimeout here: it arms a timer per command; RedisConnection sweeps deadlines instead.
     // Without the offline queue a command to a down Redis fails at once instead of waiting for a reconnect:
     // the caller's fallback then runs within its budget.
     enableOfflineQueue: false,
@@ -41,7 +41,8 @@ export function createRedisClient(config: RedisWorkloadConfig, name: string): Re
       ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
     });
   }
-  const { enableOfflineQueue: _nodeQueue, retryStrategy: _nodeRetry, ...redisOptions } = nodeOptions(config, name);
+  const { enableOfflineQueue: _nodeQueue, retryStrategy: _nodeRetry, ...nodeRedisOptions } = nodeOptions(config, name);
+  const redisOptions = { ...nodeRedisOptions, commandTimeout: config.commandTimeoutMs };
   const options: ClusterOptions = {
     enableOfflineQueue: false,
     lazyConnect: true,

@@ -1,22 +1,26 @@
 import { performance } from 'node:perf_hooks';
+import { Cluster } from 'ioredis';
 import { LuaScriptError, RedisTimeoutError, RedisUnavailableError } from '../errors';
 import type { KeyFamily, Workload } from '../keys/key-family';
 import type { RedisKey } from '../keys/key-factory';
 import { RuntimeMetrics } from '../observability/runtime-metrics';
 import { RUNTIME_SCRIPTS, type ScriptDefinition } from '../scripts/script-registry';
-import { DeadlineExceeded, DeadlineQueue } from './deadline-queue';
+import { CommandDeadlineSweeper, DeadlineExceeded } from './command-deadline-sweeper';
+import { WriteCoalescer } from './write-coalescer';
 import { closeClient, connectClient, createRedisClient, type RedisClient } from './redis-client-factory';
 import { DEFAULT_TIMEOUTS, type RedisWorkloadConfig } from './redis-config';
 
 export type ScriptArg = string | number;
 
-type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
+type EvalCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
 export interface RedisConnectionOptions {
   /** @default a new RuntimeMetrics */
   metrics?: RuntimeMetrics;
   /** Budget of one operation; past it the caller gets `RedisTimeoutError`. @default the workload's budget */
   commandTimeoutMs?: number;
+  /** Coalesce the commands of one event-loop turn into one socket write (standalone only). @default true */
+  coalesceWrites?: boolean;
   /** @default the library's scripts */
   scripts?: ReadonlyMap<string, ScriptDefinition>;
 }
@@ -28,7 +32,8 @@ export interface RedisConnectionOptions {
  */
 export class RedisConnection {
   private readonly scripts: ReadonlyMap<string, ScriptDefinition>;
-  private readonly deadlines: DeadlineQueue;
+  private readonly deadlines: CommandDeadlineSweeper | undefined;
+  private readonly coalescer: WriteCoalescer | undefined;
   readonly metrics: RuntimeMetrics;
 
   constructor(
@@ -38,13 +43,13 @@ export class RedisConnection {
   ) {
     this.metrics = options.metrics ?? new RuntimeMetrics();
     this.scripts = options.scripts ?? RUNTIME_SCRIPTS;
-    this.deadlines = new DeadlineQueue(options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs);
-    for (const def of this.scripts.values()) {
-      client.defineCommand(def.command, {
-        lua: def.lua,
-        ...(def.numberOfKeys === undefined ? {} : { numberOfKeys: def.numberOfKeys }),
-      });
-    }
+    // A Cluster client routes through several node connections and redirections: it keeps ioredis' own
+    // per-command timeout (set by createRedisClient); a standalone client gets the cheaper sweeper.
+    this.deadlines =
+      client instanceof Cluster
+        ? undefined
+        : new CommandDeadlineSweeper(client, options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs);
+    this.coalescer = client instanceof Cluster || options.coalesceWrites === false ? undefined : new WriteCoalescer(client);
   }
 
   /** Creates and connects a workload's client; a Redis that is down leaves it reconnecting in the background. */
@@ -66,52 +71,91 @@ export class RedisConnection {
     return this.client.status === 'ready';
   }
 
-  /** Runs one registered script. Keys come only as `RedisKey`s of declared families, so cluster routing works. */
-  async script(name: string, keys: readonly RedisKey[], args: readonly ScriptArg[]): Promise<unknown> {
+  /**
+   * Runs one registered script by EVALSHA. A server that does not know it (first use, `SCRIPT FLUSH`, a fresh
+   * replica after failover) answers NOSCRIPT; the script then goes once by EVAL, which caches it there, on the
+   * node the keys route to. Keys come only as `RedisKey`s of declared families, so cluster routing works.
+   * Not ioredis' `defineCommand`: its wrapper costs a promise and an argument copy per call on the hot path.
+   */
+  script(name: string, keys: readonly RedisKey[], args: readonly ScriptArg[]): Promise<unknown> {
     const def = this.scripts.get(name);
-    if (!def) throw new LuaScriptError(`script ${name} is not registered`, { script: name });
+    if (!def) return Promise.reject(new LuaScriptError(`script ${name} is not registered`, { script: name }));
     if (def.numberOfKeys !== undefined && def.numberOfKeys !== keys.length) {
-      throw new LuaScriptError(`script ${name} takes ${def.numberOfKeys} keys, got ${keys.length}`, { script: name });
+      return Promise.reject(
+        new LuaScriptError(`script ${name} takes ${def.numberOfKeys} keys, got ${keys.length}`, { script: name }),
+      );
     }
+    const callArgs: ScriptArg[] = [def.sha, keys.length];
+    for (const key of keys) callArgs.push(key.key);
+    for (const arg of args) callArgs.push(arg);
+    const client = this.client as unknown as { evalsha: EvalCommand; eval: EvalCommand };
     const family = keys[0]?.family;
-    const run = (this.client as unknown as Record<string, ScriptCommand>)[def.command]!;
-    const keyNames = keys.map((k) => k.key);
-    const callArgs: ScriptArg[] =
-      def.numberOfKeys === undefined ? [keyNames.length, ...keyNames, ...args] : [...keyNames, ...args];
-    return this.observe(`script:${name}`, family, () => run.apply(this.client, callArgs), name);
+    const familyName = family === undefined ? 'none' : family.name;
+    const started = performance.now();
+    let pending: Promise<unknown>;
+    this.coalescer?.hold();
+    try {
+      pending = client.evalsha(...callArgs);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // One `.then` for the metric and the NOSCRIPT retry: this is the rate limiter's hot path.
+    return pending.then(
+      (value) => {
+        this.metrics.command(def.metricName, familyName, this.workload, 'ok', (performance.now() - started) / 1000);
+        return value;
+      },
+      (error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          callArgs[0] = def.lua;
+          return this.observe(def.metricName, family, () => client.eval(...callArgs), name);
+        }
+        this.metrics.command(def.metricName, familyName, this.workload, 'error', (performance.now() - started) / 1000);
+        throw this.classify(error, def.metricName, familyName, name);
+      },
+    );
   }
 
   /**
-   * Times one operation for the latency histogram and maps failures: a timeout becomes `RedisTimeoutError`,
-   * a script error `LuaScriptError`, anything else `RedisUnavailableError`. The cause is kept.
+   * Times one operation for the latency histogram, enforces the workload's budget and maps failures: past the
+   * budget `RedisTimeoutError`, a script error `LuaScriptError`, anything else `RedisUnavailableError`, cause kept.
    */
-  async observe<T>(
+  observe<T>(
     command: string,
     family: KeyFamily | undefined,
     run: (client: RedisClient) => Promise<T>,
     script?: string,
   ): Promise<T> {
     const started = performance.now();
-    const familyName = family?.name ?? 'none';
+    const familyName = family === undefined ? 'none' : family.name;
+    let pending: Promise<T>;
+    this.coalescer?.hold();
     try {
-      const result = await this.deadlines.guard(run(this.client));
-      this.metrics.command(command, familyName, this.workload, 'ok', (performance.now() - started) / 1000);
-      return result;
+      pending = run(this.client);
     } catch (error) {
-      this.metrics.command(command, familyName, this.workload, 'error', (performance.now() - started) / 1000);
-      throw this.classify(error, command, familyName, script);
+      pending = Promise.reject(error);
     }
+    return pending.then(
+      (value) => {
+        this.metrics.command(command, familyName, this.workload, 'ok', (performance.now() - started) / 1000);
+        return value;
+      },
+      (error: unknown) => {
+        this.metrics.command(command, familyName, this.workload, 'error', (performance.now() - started) / 1000);
+        throw this.classify(error, command, familyName, script);
+      },
+    );
   }
 
   async close(): Promise<void> {
-    this.deadlines.close();
+    this.deadlines?.close();
     await closeClient(this.client);
   }
 
   private classify(error: unknown, command: string, family: string, script: string | undefined): Error {
     const message = error instanceof Error ? error.message : String(error);
     const context = { command, family, workload: this.workload };
-    if (error instanceof DeadlineExceeded) {
+    if (error instanceof DeadlineExceeded || /timed out|Socket timeout/i.test(message)) {
       this.metrics.timeout(family, this.workload);
       return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, { cause: error });
     }

@@ -36,8 +36,9 @@ export class JsonCodec<T> {
     if (typeof parsed !== 'object' || parsed === null || !('payload' in parsed)) return { ok: false, reason: 'corrupt' };
     const record = parsed as Record<string, unknown>;
     if (record.schemaVersion !== this.options.schemaVersion) return { ok: false, reason: 'schema-version' };
-    const { payload, schemaVersion: _version, ...meta } = record;
+    const payload = record.payload;
     if (this.options.validate && !this.options.validate(payload)) return { ok: false, reason: 'invalid' };
-    return { ok: true, value: { payload: payload as T, meta } };
+    // `meta` is the whole record (schemaVersion and payload included): not copying it keeps a cache hit cheap.
+    return { ok: true, value: { payload: payload as T, meta: record } };
   }
 }

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics';
 
 export type CacheEvent =
   | 'hit'
@@ -13,6 +14,8 @@ export type CacheEvent =
 
 export type LeaseResult = 'acquired' | 'contended' | 'error';
 
+export type RateLimitSource = 'redis' | 'insurance' | 'fail-open';
+
 export interface RuntimeMetricsOptions {
   /** Registry to register into; services pass the one behind their `/metrics`. @default a new Registry */
   registry?: Registry;
@@ -20,122 +23,95 @@ export interface RuntimeMetricsOptions {
   prefix?: string;
 }
 
-/**
- * The library's Prometheus metrics. Label children are cached so that hot paths pay one Map lookup, not
- * prom-client's label hashing, per observation.
- */
+/** The library's Prometheus metrics, cheap enough for every Redis command on the hot path. */
 export class RuntimeMetrics {
   readonly registry: Registry;
-  private readonly commandDuration: Histogram<'command' | 'family' | 'workload' | 'outcome'>;
-  private readonly cacheEvents: Counter<'family' | 'event'>;
-  private readonly rateLimitDecisions: Counter<'policy' | 'decision' | 'source'>;
-  private readonly leaseAcquisitions: Counter<'family' | 'result'>;
-  private readonly leaseWait: Histogram<'family'>;
-  private readonly leaseLost: Counter<'family'>;
-  private readonly luaErrors: Counter<'script'>;
-  private readonly timeouts: Counter<'family' | 'workload'>;
-  private readonly counters = new Map<string, { inc(v?: number): void }>();
-  private readonly histograms = new Map<string, { observe(v: number): void }>();
+  private readonly commandDuration: FastHistogram;
+  private readonly cacheEvents: FastCounter;
+  private readonly rateLimitDecisions: FastCounter;
+  private readonly leaseAcquisitions: FastCounter;
+  private readonly leaseWait: FastHistogram;
+  private readonly leaseLost: FastCounter;
+  private readonly luaErrors: FastCounter;
+  private readonly timeouts: FastCounter;
 
   constructor(options: RuntimeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
     const p = options.prefix ?? 'redis_runtime_';
-    const registers = [this.registry];
-    this.commandDuration = new Histogram({
-      name: `${p}command_duration_seconds`,
-      help: 'Redis operation latency by command, key family and workload',
-      labelNames: ['command', 'family', 'workload', 'outcome'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
-      registers,
-    });
-    this.cacheEvents = new Counter({
-      name: `${p}cache_events_total`,
-      help: 'Cache hits, misses, stale serves, set failures, fallbacks and decode errors by key family',
-      labelNames: ['family', 'event'],
-      registers,
-    });
-    this.rateLimitDecisions = new Counter({
-      name: `${p}rate_limit_decisions_total`,
-      help: 'Rate-limit decisions by policy; source is redis, insurance (local budget while Redis is down) or fail-open',
-      labelNames: ['policy', 'decision', 'source'],
-      registers,
-    });
-    this.leaseAcquisitions = new Counter({
-      name: `${p}lease_acquisitions_total`,
-      help: 'Lease acquisition attempts by key family and result',
-      labelNames: ['family', 'result'],
-      registers,
-    });
-    this.leaseWait = new Histogram({
-      name: `${p}lease_wait_seconds`,
-      help: 'Time spent waiting for a lease',
-      labelNames: ['family'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers,
-    });
-    this.leaseLost = new Counter({
-      name: `${p}lease_lost_total`,
-      help: 'Leases that expired or were taken over while their work was running',
-      labelNames: ['family'],
-      registers,
-    });
-    this.luaErrors = new Counter({
-      name: `${p}lua_errors_total`,
-      help: 'Lua script errors by script',
-      labelNames: ['script'],
-      registers,
-    });
-    this.timeouts = new Counter({
-      name: `${p}timeouts_total`,
-      help: 'Redis operations that exceeded their timeout budget',
-      labelNames: ['family', 'workload'],
-      registers,
-    });
+    const r = this.registry;
+    this.commandDuration = new FastHistogram(
+      `${p}command_duration_seconds`,
+      'Redis operation latency by command, key family and workload',
+      ['command', 'family', 'workload', 'outcome'],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      r,
+    );
+    this.cacheEvents = new FastCounter(
+      `${p}cache_events_total`,
+      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks and decode errors by key family',
+      ['family', 'event'],
+      r,
+    );
+    this.rateLimitDecisions = new FastCounter(
+      `${p}rate_limit_decisions_total`,
+      'Rate-limit decisions by policy; source is redis, insurance (local budget while Redis is down) or fail-open',
+      ['policy', 'decision', 'source'],
+      r,
+    );
+    this.leaseAcquisitions = new FastCounter(
+      `${p}lease_acquisitions_total`,
+      'Lease acquisition attempts by key family and result',
+      ['family', 'result'],
+      r,
+    );
+    this.leaseWait = new FastHistogram(
+      `${p}lease_wait_seconds`,
+      'Time spent waiting for a lease',
+      ['family'],
+      [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      r,
+    );
+    this.leaseLost = new FastCounter(
+      `${p}lease_lost_total`,
+      'Leases that expired or were taken over while their work was running',
+      ['family'],
+      r,
+    );
+    this.luaErrors = new FastCounter(`${p}lua_errors_total`, 'Lua script errors by script', ['script'], r);
+    this.timeouts = new FastCounter(
+      `${p}timeouts_total`,
+      'Redis operations that exceeded their timeout budget',
+      ['family', 'workload'],
+      r,
+    );
   }
 
   command(command: string, family: string, workload: string, outcome: 'ok' | 'error', seconds: number): void {
-    const id = `c|${command}|${family}|${workload}|${outcome}`;
-    let child = this.histograms.get(id);
-    if (!child) {
-      child = this.commandDuration.labels(command, family, workload, outcome);
-      this.histograms.set(id, child);
-    }
-    child.observe(seconds);
+    this.commandDuration.observe4(command, family, workload, outcome, seconds);
   }
 
   cache(family: string, event: CacheEvent, count = 1): void {
-    this.counter(`k|${family}|${event}`, () => this.cacheEvents.labels(family, event)).inc(count);
+    this.cacheEvents.inc2(family, event, count);
   }
 
-  rateLimit(policy: string, decision: 'allowed' | 'rejected', source: 'redis' | 'insurance' | 'fail-open'): void {
-    this.counter(`r|${policy}|${decision}|${source}`, () =>
-      this.rateLimitDecisions.labels(policy, decision, source),
-    ).inc();
+  rateLimit(policy: string, decision: 'allowed' | 'rejected', source: RateLimitSource): void {
+    this.rateLimitDecisions.inc3(policy, decision, source);
   }
 
   lease(family: string, result: LeaseResult, waitSeconds?: number): void {
-    this.counter(`l|${family}|${result}`, () => this.leaseAcquisitions.labels(family, result)).inc();
-    if (waitSeconds !== undefined) this.leaseWait.labels(family).observe(waitSeconds);
+    this.leaseAcquisitions.inc([family, result]);
+    if (waitSeconds !== undefined) this.leaseWait.observe([family], waitSeconds);
   }
 
   leaseLostEvent(family: string): void {
-    this.leaseLost.labels(family).inc();
+    this.leaseLost.inc([family]);
   }
 
   luaError(script: string): void {
-    this.luaErrors.labels(script).inc();
+    this.luaErrors.inc([script]);
   }
 
   timeout(family: string, workload: string): void {
-    this.timeouts.labels(family, workload).inc();
-  }
-
-  private counter(id: string, make: () => { inc(v?: number): void }) {
-    let child = this.counters.get(id);
-    if (!child) {
-      child = make();
-      this.counters.set(id, child);
-    }
-    return child;
+    this.timeouts.inc([family, workload]);
   }
 }

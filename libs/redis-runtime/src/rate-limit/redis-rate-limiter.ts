@@ -31,8 +31,8 @@ export interface RedisRateLimiterOptions {
 
 /** Logs about Redis being unavailable at most this often, so an outage does not flood the log. */
 const WARN_EVERY_MS = 10_000;
-/** Subject digests kept for reuse (SHA-256 costs more than the rest of the key); cleared when full. */
-const DIGEST_CACHE_SIZE = 10_000;
+/** Built keys kept for reuse (a SHA-256 digest and five checked segments each); cleared when full. */
+const KEY_CACHE_SIZE = 10_000;
 
 /**
  * Rate limiter on Redis: one EVALSHA per check (script per algorithm, time from Redis `TIME`), all dimensions
@@ -49,7 +49,9 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly instance = randomBytes(6).toString('base64url');
   private sequence = 0;
   private lastWarnAt = -Infinity;
-  private readonly digests = new Map<string, string>();
+  /** policy → tenant → subject → key: nested maps hash the caller's strings instead of a concatenation. */
+  private readonly keyCache = new Map<CompiledPolicy, Map<string, Map<string, RedisKey>>>();
+  private cachedKeys = 0;
 
   constructor(options: RedisRateLimiterOptions) {
     this.connection = options.connection;
@@ -66,41 +68,54 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  async check(tenant: string, dimensions: readonly RateLimitDimension[], cost = 1): Promise<RateLimitDecision> {
+  check(tenant: string, dimensions: readonly RateLimitDimension[], cost = 1): Promise<RateLimitDecision> {
     const n = dimensions.length;
-    if (n === 0) throw new InvalidRateLimitPolicyError('a rate-limit check needs at least one dimension', {});
+    if (n === 0) {
+      return Promise.reject(new InvalidRateLimitPolicyError('a rate-limit check needs at least one dimension', {}));
+    }
     if (!Number.isSafeInteger(cost) || cost < 1) {
-      throw new InvalidRateLimitPolicyError('rate-limit cost must be a positive integer', { cost });
+      return Promise.reject(new InvalidRateLimitPolicyError('rate-limit cost must be a positive integer', { cost }));
     }
     const compiled = new Array<CompiledPolicy>(n);
     const keys = new Array<RedisKey>(n);
     const args: ScriptArg[] = [cost];
-    const first = this.policy(dimensions[0]!.policy);
-    if (first.script === 'slidingLog') args.push(this.instance + (this.sequence++).toString(36));
-    for (let i = 0; i < n; i++) {
-      const dimension = dimensions[i]!;
-      const policy = i === 0 ? first : this.policy(dimension.policy);
-      if (policy.script !== first.script) {
-        throw new InvalidRateLimitPolicyError('all dimensions of one check must use the same algorithm', {
-          policies: dimensions.map((d) => d.policy),
-        });
+    try {
+      const first = this.policy(dimensions[0]!.policy);
+      if (first.script === 'slidingLog') args.push(this.instance + (this.sequence++).toString(36));
+      for (let i = 0; i < n; i++) {
+        const dimension = dimensions[i]!;
+        const policy = i === 0 ? first : this.policy(dimension.policy);
+        if (policy.script !== first.script) {
+          throw new InvalidRateLimitPolicyError('all dimensions of one check must use the same algorithm', {
+            policies: dimensions.map((d) => d.policy),
+          });
+        }
+        compiled[i] = policy;
+        keys[i] = this.keyFor(policy, tenant, dimension.subject);
+        for (const arg of policy.argv) args.push(arg);
       }
-      compiled[i] = policy;
-      keys[i] = this.keyFor(policy, tenant, dimension.subject);
-      for (const arg of policy.argv) args.push(arg);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (!this.connection.ready) {
-      return this.fallback(compiled, keys, cost, new RedisUnavailableError('rate Redis is not connected', {}));
+      return Promise.resolve(
+        this.fallback(compiled, keys, cost, new RedisUnavailableError('rate Redis is not connected', {})),
+      );
     }
-    let decisions: DimensionDecision[];
-    try {
-      decisions = decodeScriptReply(await this.connection.script(first.script, keys, args), compiled, cost);
-    } catch (error) {
-      return this.fallback(compiled, keys, cost, error);
-    }
-    const decision = combineDecisions(decisions, 'redis');
-    this.count(decision);
-    return decision;
+    return this.connection.script(compiled[0]!.script, keys, args).then(
+      (reply) => {
+        let decisions: DimensionDecision[];
+        try {
+          decisions = decodeScriptReply(reply, compiled, cost);
+        } catch (error) {
+          return this.fallback(compiled, keys, cost, error);
+        }
+        const decision = combineDecisions(decisions, 'redis');
+        this.count(decision);
+        return decision;
+      },
+      (error: unknown) => this.fallback(compiled, keys, cost, error),
+    );
   }
 
   /** The Redis key of one dimension (for operators and tests); the subject appears only as a digest. */
@@ -109,13 +124,22 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private keyFor(policy: CompiledPolicy, tenant: string, subject: string): RedisKey {
-    let digest = this.digests.get(subject);
-    if (digest === undefined) {
-      if (this.digests.size >= DIGEST_CACHE_SIZE) this.digests.clear();
-      digest = hashKeySegment(subject);
-      this.digests.set(subject, digest);
+    let byTenant = this.keyCache.get(policy);
+    if (byTenant === undefined) this.keyCache.set(policy, (byTenant = new Map()));
+    let bySubject = byTenant.get(tenant);
+    if (bySubject === undefined) byTenant.set(tenant, (bySubject = new Map()));
+    let key = bySubject.get(subject);
+    if (key === undefined) {
+      if (this.cachedKeys >= KEY_CACHE_SIZE) {
+        this.keyCache.clear();
+        this.cachedKeys = 0;
+        return this.keyFor(policy, tenant, subject);
+      }
+      key = this.keys.key(policy.family.name, tenant, policy.name, policy.policy.scope, hashKeySegment(subject));
+      bySubject.set(subject, key);
+      this.cachedKeys++;
     }
-    return this.keys.key(policy.family.name, tenant, policy.name, policy.policy.scope, digest);
+    return key;
   }
 
   private policy(name: string): CompiledPolicy {

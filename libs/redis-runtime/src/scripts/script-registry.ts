@@ -5,11 +5,13 @@ import { join } from 'node:path';
 /** One Lua script: a file `<name>-<numberOfKeys>.lua`, or `<name>-n.lua` when the caller passes the key count. */
 export interface ScriptDefinition {
   readonly name: string;
-  /** `undefined` for variadic scripts (`-n`): ioredis then expects the key count as first argument. */
+  /** `undefined` for variadic scripts (`-n`). */
   readonly numberOfKeys: number | undefined;
   readonly lua: string;
-  /** Version-suffixed command name, so two library versions on one connection never share a definition. */
-  readonly command: string;
+  /** SHA-1 of the script body: what EVALSHA names, so each version of a script is its own entry on the server. */
+  readonly sha: string;
+  /** Command label in metrics: `script:<name>`. */
+  readonly metricName: string;
 }
 
 const SCRIPT_FILE = /^([a-z][A-Za-z0-9]*)-(\d+|n)\.lua$/;
@@ -31,12 +33,13 @@ export function loadScriptDefinitions(dir: string): ReadonlyMap<string, ScriptDe
     if (!match) continue;
     const [, name, keys] = match as unknown as [string, string, string];
     const lua = withIncludes(readFileSync(join(dir, file), 'utf8'), join(dir, 'includes'));
-    const version = createHash('sha1').update(lua).digest('hex').slice(0, 8);
+    const sha = createHash('sha1').update(lua).digest('hex');
     scripts.set(name, {
       name,
       numberOfKeys: keys === 'n' ? undefined : Number(keys),
       lua,
-      command: `cpq_${name}_${version}`,
+      sha,
+      metricName: `script:${name}`,
     });
   }
   return scripts;
