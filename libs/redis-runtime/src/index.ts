@@ -37,6 +37,7 @@ export { RedisCacheAside, type CacheAside, type CacheAsideOptions, type ReadOpti
 export { NearCache, type NearCacheOptions } from './cache/near-cache';
 export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near-cache-invalidation-bus';
 export { SingleFlight } from './cache/single-flight';
+export { leaseFillLock } from './cache/lease-fill-lock';
 
 // rate limiting
 export type { RateLimiter, RateLimitDimension } from './rate-limit/rate-limiter';

@@ -1,6 +1,7 @@
 import type { JsonCodec } from '../codec/json-codec';
 import type { RedisConnection } from '../clients/redis-connection';
 import type { RedisKey } from '../keys/key-factory';
+import { hashKeySegment } from '../keys/key-segment';
 import { assertTtlSeconds } from '../keys/key-family-registry';
 import type { RuntimeMetrics } from '../observability/runtime-metrics';
 import { silentLogger, type RuntimeLogger } from '../observability/runtime-logger';
@@ -13,9 +14,12 @@ import { SingleFlight } from './single-flight';
 /** Loads the value from the source of truth; `undefined` means the source has none (not cached). */
 export type Loader<T> = () => Promise<T | undefined>;
 
-/** A released-on-demand cross-process lock, used for distributed single-flight of expensive loads. */
+/**
+ * A cross-process lock for distributed single-flight of expensive loads: one attempt, no waiting. `leaseFillLock`
+ * adapts a `LeaseManager`.
+ */
 export interface FillLock {
-  tryAcquire(lockKey: RedisKey, ttlMs: number): Promise<{ release(): Promise<unknown> } | undefined>;
+  tryAcquire(tenant: string, id: string, ttlMs: number): Promise<{ release(): Promise<unknown> } | undefined>;
 }
 
 export interface ReadOptions {
@@ -23,8 +27,17 @@ export interface ReadOptions {
   ttlSeconds?: number;
   /** Extra lifetime during which a stale value is served while one caller refreshes it. @default 0 */
   graceSeconds?: number;
-  /** Distributed single-flight for this read: the lease key to take before loading (expensive loads only). */
-  fill?: { lockKey: RedisKey; lockTtlMs?: number; waitMs?: number };
+  /**
+   * Distributed single-flight for this read (expensive loads only): the first process to miss takes a lease on
+   * the key and loads; the others poll Redis for its result up to `waitMs`, then load themselves.
+   */
+  fill?: {
+    tenant: string;
+    /** @default 5000 */
+    lockTtlMs?: number;
+    /** @default 2000 */
+    waitMs?: number;
+  };
 }
 
 export interface CacheAsideOptions {
@@ -62,6 +75,7 @@ export interface CacheAside {
 
 const FILL_POLL_MS = 10;
 const MISS: unique symbol = Symbol('miss');
+const NO_LOCK = { release: async () => undefined };
 
 /**
  * Versioned cache-aside over Redis with an optional near-cache: single-flight per process, optional
@@ -216,7 +230,7 @@ export class RedisCacheAside implements CacheAside {
   private async loadAndStore<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions, redisUp: boolean) {
     const fill = redisUp ? options.fill : undefined;
     if (!fill || !this.options.fillLock) return this.loadThenWrite(key, codec, load, options, redisUp);
-    const lease = await this.options.fillLock.tryAcquire(fill.lockKey, fill.lockTtlMs ?? 5_000).catch(() => undefined);
+    const lease = await this.tryFillLock(key, fill);
     if (!lease) {
       const filled = await this.waitForFill(key, codec, fill.waitMs ?? 2_000);
       if (filled !== undefined) return filled;
@@ -260,15 +274,19 @@ export class RedisCacheAside implements CacheAside {
     return undefined;
   }
 
+  /** The fill lease of a key, or undefined when another process holds it or Redis cannot say. */
+  private tryFillLock(key: RedisKey, fill: NonNullable<ReadOptions['fill']>) {
+    return this.options
+      .fillLock!.tryAcquire(fill.tenant, hashKeySegment(key.key), fill.lockTtlMs ?? 5_000)
+      .catch(() => undefined);
+  }
+
   private refreshInBackground<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions): void {
     if (this.refreshes.has(key.key)) return;
     this.refreshes
       .run(key.key, async () => {
         const fill = options.fill;
-        const lease =
-          fill && this.options.fillLock
-            ? await this.options.fillLock.tryAcquire(fill.lockKey, fill.lockTtlMs ?? 5_000).catch(() => undefined)
-            : { release: async () => undefined };
+        const lease = fill && this.options.fillLock ? await this.tryFillLock(key, fill) : NO_LOCK;
         if (!lease) return; // another process is refreshing it
         try {
           await this.loadThenWrite(key, codec, load, options, true);

@@ -14,6 +14,9 @@ export type ScriptArg = string | number;
 
 type EvalCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
+/** Error replies that describe the server's state, not the command: treated as Redis being unavailable. */
+const SERVER_STATE_ERROR = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
+
 export interface RedisConnectionOptions {
   /** @default a new RuntimeMetrics */
   metrics?: RuntimeMetrics;
@@ -159,7 +162,8 @@ export class RedisConnection {
       this.metrics.timeout(family, this.workload);
       return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, { cause: error });
     }
-    if (script && /user_script|running script|lua/i.test(message)) {
+    // A server error reply to a script is the script's fault, unless the server itself is not serving.
+    if (script && (error as Error)?.name === 'ReplyError' && !SERVER_STATE_ERROR.test(message)) {
       this.metrics.luaError(script);
       return new LuaScriptError(`script ${script} failed: ${message}`, context, { cause: error });
     }
