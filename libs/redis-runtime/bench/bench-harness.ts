@@ -51,8 +51,12 @@ export async function compare(
   const result = { title, baseline: median(b), candidate: median(c), ratio: median(c) / median(b) };
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
   console.log(`\n${title}`);
-  console.log(`  ${baseline[0].padEnd(44)} ${fmt(result.baseline)} ops/s   (rounds: ${b.map((x) => Math.round(x)).join(', ')})`);
-  console.log(`  ${candidate[0].padEnd(44)} ${fmt(result.candidate)} ops/s   (rounds: ${c.map((x) => Math.round(x)).join(', ')})`);
+  console.log(
+    `  ${baseline[0].padEnd(44)} ${fmt(result.baseline)} ops/s   (rounds: ${b.map((x) => Math.round(x)).join(', ')})`,
+  );
+  console.log(
+    `  ${candidate[0].padEnd(44)} ${fmt(result.candidate)} ops/s   (rounds: ${c.map((x) => Math.round(x)).join(', ')})`,
+  );
   console.log(`  ratio ${result.ratio.toFixed(2)}x`);
   return result;
 }

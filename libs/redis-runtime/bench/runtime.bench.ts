@@ -40,7 +40,10 @@ const offer = (i: number): OfferView => ({
 
 async function openConnection(workload: 'cache' | 'rate', coalesceWrites = true): Promise<RedisConnection> {
   // Benchmark clients get a roomy command timeout: the point is throughput, not the fault budget.
-  const client = createRedisClient({ url: REDIS_URL, cluster: false, connectTimeoutMs: 1000, commandTimeoutMs: 1000 }, `bench-${workload}`);
+  const client = createRedisClient(
+    { url: REDIS_URL, cluster: false, connectTimeoutMs: 1000, commandTimeoutMs: 1000 },
+    `bench-${workload}`,
+  );
   await connectClient(client, 1000);
   return new RedisConnection(workload, client, { commandTimeoutMs: 1000, coalesceWrites });
 }
@@ -50,7 +53,9 @@ async function main() {
   const keys = new KeyFactory(platformKeyFamilyRegistry(), env);
   const bare = new Redis(REDIS_URL);
   const opts = { concurrency: CONCURRENCY, durationMs: DURATION_MS, rounds: ROUNDS };
-  console.log(`redis-runtime benchmark: ${CONCURRENCY} concurrent callers, ${ROUNDS} alternating rounds of ${DURATION_MS} ms, Redis ${REDIS_URL}, Node ${process.version}`);
+  console.log(
+    `redis-runtime benchmark: ${CONCURRENCY} concurrent callers, ${ROUNDS} alternating rounds of ${DURATION_MS} ms, Redis ${REDIS_URL}, Node ${process.version}`,
+  );
 
   // 1. fixed-window limiter vs rate-limiter-flexible (one dimension, 100 subjects, never rejecting)
   const rate = await openConnection('rate');
@@ -58,14 +63,30 @@ async function main() {
     connection: rate,
     keys,
     policies: [
-      { name: 'bench', scope: 'user', family: 'pricing-rate-limit', algorithm: 'fixed-window', limit: 1e9, windowSeconds: 60, failureMode: { mode: 'open' } },
+      {
+        name: 'bench',
+        scope: 'user',
+        family: 'pricing-rate-limit',
+        algorithm: 'fixed-window',
+        limit: 1e9,
+        windowSeconds: 60,
+        failureMode: { mode: 'open' },
+      },
     ],
   });
-  const flexible = new RateLimiterRedis({ storeClient: bare, points: 1e9, duration: 60, keyPrefix: `${env}-rlflex` });
+  const flexible = new RateLimiterRedis({
+    storeClient: bare,
+    points: 1e9,
+    duration: 60,
+    keyPrefix: `${env}-rlflex`,
+  });
   const limiterResult = await compare(
     'Rate limiter decisions/s (fixed window, 1 dimension)',
     ['rate-limiter-flexible RateLimiterRedis', (c) => flexible.consume(`user-${c}`)],
-    ['redis-runtime RedisRateLimiter', (c) => limiter.check('bench-tenant', [{ policy: 'bench', subject: `user-${c}` }])],
+    [
+      'redis-runtime RedisRateLimiter',
+      (c) => limiter.check('bench-tenant', [{ policy: 'bench', subject: `user-${c}` }]),
+    ],
     opts,
   );
 
@@ -73,8 +94,11 @@ async function main() {
   const cacheConnection = await openConnection('cache');
   const codec = new JsonCodec<OfferView>({ schemaVersion: 1 });
   const redisTier = new RedisCacheAside({ connection: cacheConnection });
-  const cacheKeys = Array.from({ length: CONCURRENCY }, (_, i) => keys.key('catalog-offer', 'bench-tenant', 'v1', `offer-${i}`));
-  for (let i = 0; i < CONCURRENCY; i++) await redisTier.set(cacheKeys[i]!, codec, offer(i), { ttlSeconds: 3600 });
+  const cacheKeys = Array.from({ length: CONCURRENCY }, (_, i) =>
+    keys.key('catalog-offer', 'bench-tenant', 'v1', `offer-${i}`),
+  );
+  for (let i = 0; i < CONCURRENCY; i++)
+    await redisTier.set(cacheKeys[i]!, codec, offer(i), { ttlSeconds: 3600 });
   const bareKeys = Array.from({ length: CONCURRENCY }, (_, i) => `${env}:bare:offer-${i}`);
   for (let i = 0; i < CONCURRENCY; i++) await bare.set(bareKeys[i]!, JSON.stringify(offer(i)), 'EX', 600);
   const neverLoad = async (): Promise<OfferView> => {
@@ -92,21 +116,31 @@ async function main() {
   const uncoalescedResult = await compare(
     'Cache hit gets/s, Redis tier, write coalescing off (for reference)',
     ['bare ioredis GET + JSON.parse', async (c) => JSON.parse((await bare.get(bareKeys[c]!))!)],
-    ['redis-runtime CacheAside, coalescing off', (c) => uncoalesced.getOrLoad(cacheKeys[c]!, codec, neverLoad)],
+    [
+      'redis-runtime CacheAside, coalescing off',
+      (c) => uncoalesced.getOrLoad(cacheKeys[c]!, codec, neverLoad),
+    ],
     opts,
   );
 
   // 3. near-cache hit vs bentocache memory tier (serialize: false on both sides: no copying)
-  const nearTier = new RedisCacheAside({ connection: cacheConnection, nearCache: new NearCache({ maxEntries: 10_000, ttlMs: 600_000 }) });
+  const nearTier = new RedisCacheAside({
+    connection: cacheConnection,
+    nearCache: new NearCache({ maxEntries: 10_000, ttlMs: 600_000 }),
+  });
   for (let i = 0; i < CONCURRENCY; i++) await nearTier.getOrLoad(cacheKeys[i]!, codec, neverLoad);
   const bento = new BentoCache({
     default: 'memory',
     stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000, serialize: false })) },
   });
-  for (let i = 0; i < CONCURRENCY; i++) await bento.getOrSet({ key: bareKeys[i]!, factory: () => offer(i), ttl: '10m' });
+  for (let i = 0; i < CONCURRENCY; i++)
+    await bento.getOrSet({ key: bareKeys[i]!, factory: () => offer(i), ttl: '10m' });
   const nearResult = await compare(
     'Cache hit gets/s, in-process tier',
-    ['bentocache memory tier getOrSet', (c) => bento.getOrSet({ key: bareKeys[c]!, factory: () => offer(c), ttl: '10m' })],
+    [
+      'bentocache memory tier getOrSet',
+      (c) => bento.getOrSet({ key: bareKeys[c]!, factory: () => offer(c), ttl: '10m' }),
+    ],
     ['redis-runtime CacheAside near-cache hit', (c) => nearTier.getOrLoad(cacheKeys[c]!, codec, neverLoad)],
     opts,
   );

@@ -6,7 +6,10 @@ describe('error codes', () => {
   it('are stable', () => {
     const codes = Object.entries(errors)
       .filter(([, value]) => typeof value === 'function' && value !== errors.RedisRuntimeError)
-      .map(([name, ErrorClass]) => [name, new (ErrorClass as new (m: string) => errors.RedisRuntimeError)('x').code]);
+      .map(([name, ErrorClass]) => [
+        name,
+        new (ErrorClass as new (m: string) => errors.RedisRuntimeError)('x').code,
+      ]);
     expect(Object.fromEntries(codes)).toEqual({
       InvalidKeySegmentError: 'REDIS_RUNTIME_INVALID_KEY_SEGMENT',
       UnknownKeyFamilyError: 'REDIS_RUNTIME_UNKNOWN_KEY_FAMILY',

@@ -4,7 +4,15 @@
 export * from './errors';
 
 // keys and key families
-export type { KeyFamily, ServiceName, Workload, ValueFormat, Sensitivity, HashTag, TtlRange } from './keys/key-family';
+export type {
+  KeyFamily,
+  ServiceName,
+  Workload,
+  ValueFormat,
+  Sensitivity,
+  HashTag,
+  TtlRange,
+} from './keys/key-family';
 export { defineKeyFamily } from './keys/key-family';
 export { KeyFamilyRegistry, assertTtlSeconds } from './keys/key-family-registry';
 export { KeyFactory, type RedisKey } from './keys/key-factory';
@@ -24,7 +32,12 @@ export {
   type RedisWorkloadConfig,
 } from './clients/redis-config';
 export { RedisConnection, type ScriptArg } from './clients/redis-connection';
-export { createRedisClient, connectClient, closeClient, type RedisClient } from './clients/redis-client-factory';
+export {
+  createRedisClient,
+  connectClient,
+  closeClient,
+  type RedisClient,
+} from './clients/redis-client-factory';
 export { RedisRuntime, type RedisRuntimeOptions } from './redis-runtime';
 
 // observability
@@ -33,7 +46,14 @@ export { silentLogger, hashForLog, type RuntimeLogger } from './observability/ru
 export { withSoftTimeout, TIMED_OUT } from './util/with-timeout';
 
 // cache-aside and near-cache
-export { RedisCacheAside, type CacheAside, type CacheAsideOptions, type ReadOptions, type Loader, type FillLock } from './cache/cache-aside';
+export {
+  RedisCacheAside,
+  type CacheAside,
+  type CacheAsideOptions,
+  type ReadOptions,
+  type Loader,
+  type FillLock,
+} from './cache/cache-aside';
 export { NearCache, type NearCacheOptions } from './cache/near-cache';
 export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near-cache-invalidation-bus';
 export { SingleFlight } from './cache/single-flight';

@@ -42,7 +42,12 @@ export class RedisRuntime {
       ),
     );
     const keys = new KeyFactory(options.registry ?? platformKeyFamilyRegistry(), options.env ?? 'dev');
-    return new RedisRuntime({ cache: cache!, rate: rate!, session: session! }, keys, metrics, options.logger ?? silentLogger);
+    return new RedisRuntime(
+      { cache: cache!, rate: rate!, session: session! },
+      keys,
+      metrics,
+      options.logger ?? silentLogger,
+    );
   }
 
   connection(workload: Workload): RedisConnection {

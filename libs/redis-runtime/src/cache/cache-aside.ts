@@ -65,8 +65,18 @@ export interface CacheAsideOptions {
 
 /** The port services depend on. */
 export interface CacheAside {
-  getOrLoad<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options?: ReadOptions): Promise<T | undefined>;
-  set<T>(key: RedisKey, codec: JsonCodec<T>, value: T, options?: ReadOptions & { loadMs?: number }): Promise<boolean>;
+  getOrLoad<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options?: ReadOptions,
+  ): Promise<T | undefined>;
+  set<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    value: T,
+    options?: ReadOptions & { loadMs?: number },
+  ): Promise<boolean>;
   /** Drops a key from this instance's near-cache, optionally from Redis, and tells the other instances. */
   invalidate(keys: RedisKey[], options?: { redis?: boolean }): Promise<void>;
   /** Drops near-cache entries by key prefix here and on every instance. */
@@ -101,7 +111,12 @@ export class RedisCacheAside implements CacheAside {
     });
   }
 
-  getOrLoad<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions = {}): Promise<T | undefined> {
+  getOrLoad<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions = {},
+  ): Promise<T | undefined> {
     const near = this.options.nearCache;
     if (near !== undefined) {
       const value = near.get(key.key);
@@ -117,7 +132,12 @@ export class RedisCacheAside implements CacheAside {
     );
   }
 
-  async set<T>(key: RedisKey, codec: JsonCodec<T>, value: T, options: ReadOptions & { loadMs?: number } = {}) {
+  async set<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    value: T,
+    options: ReadOptions & { loadMs?: number } = {},
+  ) {
     const family = key.family;
     const base = assertTtlSeconds(family, options.ttlSeconds ?? family.ttlSeconds?.min);
     const grace = options.graceSeconds ?? 0;
@@ -130,7 +150,10 @@ export class RedisCacheAside implements CacheAside {
       return true;
     } catch (error) {
       this.metrics.cache(family.name, 'set_failure');
-      this.logger.warn({ family: family.name, err: String(error) }, 'cache write failed; serving the loaded value');
+      this.logger.warn(
+        { family: family.name, err: String(error) },
+        'cache write failed; serving the loaded value',
+      );
       return false;
     }
   }
@@ -139,7 +162,9 @@ export class RedisCacheAside implements CacheAside {
     for (const key of keys) this.options.nearCache?.delete(key.key);
     if (options.redis && keys.length > 0) {
       await Promise.all(
-        keys.map((key) => this.options.connection.observe('del', key.family, (c) => c.del(key.key)).catch(() => 0)),
+        keys.map((key) =>
+          this.options.connection.observe('del', key.family, (c) => c.del(key.key)).catch(() => 0),
+        ),
       );
     }
     await this.options.invalidationBus?.publish({ keys: keys.map((k) => k.key) });
@@ -227,7 +252,13 @@ export class RedisCacheAside implements CacheAside {
     });
   }
 
-  private async loadAndStore<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions, redisUp: boolean) {
+  private async loadAndStore<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions,
+    redisUp: boolean,
+  ) {
     const fill = redisUp ? options.fill : undefined;
     if (!fill || !this.options.fillLock) return this.loadThenWrite(key, codec, load, options, redisUp);
     const lease = await this.tryFillLock(key, fill);
@@ -243,7 +274,13 @@ export class RedisCacheAside implements CacheAside {
     }
   }
 
-  private async loadThenWrite<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions, redisUp: boolean) {
+  private async loadThenWrite<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions,
+    redisUp: boolean,
+  ) {
     const started = Date.now();
     this.metrics.cache(key.family.name, 'load');
     const value = await load();
@@ -281,7 +318,12 @@ export class RedisCacheAside implements CacheAside {
       .catch(() => undefined);
   }
 
-  private refreshInBackground<T>(key: RedisKey, codec: JsonCodec<T>, load: Loader<T>, options: ReadOptions): void {
+  private refreshInBackground<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    load: Loader<T>,
+    options: ReadOptions,
+  ): void {
     if (this.refreshes.has(key.key)) return;
     this.refreshes
       .run(key.key, async () => {

@@ -18,9 +18,10 @@ describe('shouldRefreshEarly (XFetch)', () => {
   it('refreshes more often as expiry approaches and as loads get more expensive', () => {
     const rate = (freshIn: number, delta: number) => {
       let seed = 1;
-      const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
       let n = 0;
-      for (let i = 0; i < 10_000; i++) if (shouldRefreshEarly({ freshUntil: now + freshIn, delta }, now, 1, random)) n++;
+      for (let i = 0; i < 10_000; i++)
+        if (shouldRefreshEarly({ freshUntil: now + freshIn, delta }, now, 1, random)) n++;
       return n / 10_000;
     };
     expect(rate(50, 100)).toBeGreaterThan(rate(500, 100));

@@ -17,12 +17,22 @@ export function readMeta(meta: Record<string, unknown>): EntryMeta | undefined {
  * of a reload, so one caller among many refreshes a hot key before it expires, without any lock.
  * @param beta above 1 favours earlier refreshes; 0 disables.
  */
-export function shouldRefreshEarly(meta: EntryMeta, now: number, beta: number, random: () => number = Math.random): boolean {
+export function shouldRefreshEarly(
+  meta: EntryMeta,
+  now: number,
+  beta: number,
+  random: () => number = Math.random,
+): boolean {
   if (beta <= 0) return false;
   return now - meta.delta * beta * Math.log(random()) >= meta.freshUntil;
 }
 
 /** TTL with multiplicative jitter in [ttl, ttl * (1 + ratio)], clamped to the family's range. */
-export function jitteredTtlSeconds(ttlSeconds: number, ratio: number, max: number, random: () => number = Math.random): number {
+export function jitteredTtlSeconds(
+  ttlSeconds: number,
+  ratio: number,
+  max: number,
+  random: () => number = Math.random,
+): number {
   return Math.min(max, Math.max(1, Math.round(ttlSeconds * (1 + ratio * random()))));
 }

@@ -50,7 +50,10 @@ export class NearCacheInvalidationBus {
     subscriber.on('error', () => undefined);
     await connectClient(subscriber, 1000);
     await subscriber.subscribe(channel.key).catch((error: unknown) => {
-      logger.warn({ family: channel.family.name, err: String(error) }, 'near-cache invalidation subscribe failed');
+      logger.warn(
+        { family: channel.family.name, err: String(error) },
+        'near-cache invalidation subscribe failed',
+      );
     });
     return bus;
   }
@@ -64,10 +67,15 @@ export class NearCacheInvalidationBus {
   async publish(message: InvalidationMessage): Promise<boolean> {
     const payload = JSON.stringify({ schemaVersion: SCHEMA_VERSION, origin: this.origin, ...message });
     try {
-      await this.publisher.observe('publish', this.channel.family, (c) => c.publish(this.channel.key, payload));
+      await this.publisher.observe('publish', this.channel.family, (c) =>
+        c.publish(this.channel.key, payload),
+      );
       return true;
     } catch (error) {
-      this.logger.warn({ family: this.channel.family.name, err: String(error) }, 'near-cache invalidation publish failed');
+      this.logger.warn(
+        { family: this.channel.family.name, err: String(error) },
+        'near-cache invalidation publish failed',
+      );
       return false;
     }
   }
@@ -83,7 +91,10 @@ export class NearCacheInvalidationBus {
       if (message.schemaVersion !== SCHEMA_VERSION || message.origin === this.origin) return;
       this.emit({ keys: message.keys ?? [], prefixes: message.prefixes ?? [] });
     } catch {
-      this.logger.warn({ family: this.channel.family.name }, 'ignored a corrupt near-cache invalidation message');
+      this.logger.warn(
+        { family: this.channel.family.name },
+        'ignored a corrupt near-cache invalidation message',
+      );
     }
   }
 

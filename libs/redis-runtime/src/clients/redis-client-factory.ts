@@ -41,7 +41,11 @@ export function createRedisClient(config: RedisWorkloadConfig, name: string): Re
       ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
     });
   }
-  const { enableOfflineQueue: _nodeQueue, retryStrategy: _nodeRetry, ...nodeRedisOptions } = nodeOptions(config, name);
+  const {
+    enableOfflineQueue: _nodeQueue,
+    retryStrategy: _nodeRetry,
+    ...nodeRedisOptions
+  } = nodeOptions(config, name);
   const redisOptions = { ...nodeRedisOptions, commandTimeout: config.commandTimeoutMs };
   const options: ClusterOptions = {
     enableOfflineQueue: false,

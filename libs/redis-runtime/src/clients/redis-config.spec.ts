@@ -5,7 +5,11 @@ import { DEFAULT_TIMEOUTS, parseSeeds, redisConfigFromEnv } from './redis-config
 describe('redisConfigFromEnv', () => {
   it('defaults to the three local workloads with the reference timeout budget', () => {
     const config = redisConfigFromEnv({});
-    expect(config.cache).toEqual({ url: 'redis://127.0.0.1:6379', cluster: false, ...DEFAULT_TIMEOUTS.cache });
+    expect(config.cache).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      cluster: false,
+      ...DEFAULT_TIMEOUTS.cache,
+    });
     expect(config.rate.url).toBe('redis://127.0.0.1:6380');
     expect(config.session.url).toBe('redis://127.0.0.1:6381');
     expect(config.cache.commandTimeoutMs).toBeLessThanOrEqual(20);
@@ -13,7 +17,10 @@ describe('redisConfigFromEnv', () => {
   });
 
   it('reads REDIS_CLUSTER seeds', () => {
-    const config = redisConfigFromEnv({ REDIS_CLUSTER: 'true', REDIS_CACHE_URL: '127.0.0.1:7000,redis://127.0.0.1:7001' });
+    const config = redisConfigFromEnv({
+      REDIS_CLUSTER: 'true',
+      REDIS_CACHE_URL: '127.0.0.1:7000,redis://127.0.0.1:7001',
+    });
     expect(config.cache.cluster).toBe(true);
     expect(parseSeeds(config.cache)).toEqual([
       { host: '127.0.0.1', port: 7000 },

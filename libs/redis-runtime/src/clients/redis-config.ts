@@ -41,11 +41,17 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new RedisConfigError(`invalid ${issue.path.join('.')}: ${issue.message}`, { variable: issue.path.join('.') });
+    throw new RedisConfigError(`invalid ${issue.path.join('.')}: ${issue.message}`, {
+      variable: issue.path.join('.'),
+    });
   }
   const e = parsed.data;
   const cluster = e.REDIS_CLUSTER === 'true';
-  const one = (workload: Workload, url: string, commandTimeoutMs: number | undefined): RedisWorkloadConfig => {
+  const one = (
+    workload: Workload,
+    url: string,
+    commandTimeoutMs: number | undefined,
+  ): RedisWorkloadConfig => {
     const config = {
       url,
       cluster,

@@ -51,8 +51,12 @@ export class RedisConnection {
     this.deadlines =
       client instanceof Cluster
         ? undefined
-        : new CommandDeadlineSweeper(client, options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs);
-    this.coalescer = client instanceof Cluster || options.coalesceWrites === false ? undefined : new WriteCoalescer(client);
+        : new CommandDeadlineSweeper(
+            client,
+            options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
+          );
+    this.coalescer =
+      client instanceof Cluster || options.coalesceWrites === false ? undefined : new WriteCoalescer(client);
   }
 
   /** Creates and connects a workload's client; a Redis that is down leaves it reconnecting in the background. */
@@ -85,7 +89,9 @@ export class RedisConnection {
     if (!def) return Promise.reject(new LuaScriptError(`script ${name} is not registered`, { script: name }));
     if (def.numberOfKeys !== undefined && def.numberOfKeys !== keys.length) {
       return Promise.reject(
-        new LuaScriptError(`script ${name} takes ${def.numberOfKeys} keys, got ${keys.length}`, { script: name }),
+        new LuaScriptError(`script ${name} takes ${def.numberOfKeys} keys, got ${keys.length}`, {
+          script: name,
+        }),
       );
     }
     const callArgs: ScriptArg[] = [def.sha, keys.length];
@@ -105,7 +111,13 @@ export class RedisConnection {
     // One `.then` for the metric and the NOSCRIPT retry: this is the rate limiter's hot path.
     return pending.then(
       (value) => {
-        this.metrics.command(def.metricName, familyName, this.workload, 'ok', (performance.now() - started) / 1000);
+        this.metrics.command(
+          def.metricName,
+          familyName,
+          this.workload,
+          'ok',
+          (performance.now() - started) / 1000,
+        );
         return value;
       },
       (error: unknown) => {
@@ -113,7 +125,13 @@ export class RedisConnection {
           callArgs[0] = def.lua;
           return this.observe(def.metricName, family, () => client.eval(...callArgs), name);
         }
-        this.metrics.command(def.metricName, familyName, this.workload, 'error', (performance.now() - started) / 1000);
+        this.metrics.command(
+          def.metricName,
+          familyName,
+          this.workload,
+          'error',
+          (performance.now() - started) / 1000,
+        );
         throw this.classify(error, def.metricName, familyName, name);
       },
     );
@@ -144,7 +162,13 @@ export class RedisConnection {
         return value;
       },
       (error: unknown) => {
-        this.metrics.command(command, familyName, this.workload, 'error', (performance.now() - started) / 1000);
+        this.metrics.command(
+          command,
+          familyName,
+          this.workload,
+          'error',
+          (performance.now() - started) / 1000,
+        );
         throw this.classify(error, command, familyName, script);
       },
     );
@@ -160,13 +184,17 @@ export class RedisConnection {
     const context = { command, family, workload: this.workload };
     if (error instanceof DeadlineExceeded || /timed out|Socket timeout/i.test(message)) {
       this.metrics.timeout(family, this.workload);
-      return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, { cause: error });
+      return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, {
+        cause: error,
+      });
     }
     // A server error reply to a script is the script's fault, unless the server itself is not serving.
     if (script && (error as Error)?.name === 'ReplyError' && !SERVER_STATE_ERROR.test(message)) {
       this.metrics.luaError(script);
       return new LuaScriptError(`script ${script} failed: ${message}`, context, { cause: error });
     }
-    return new RedisUnavailableError(`Redis ${this.workload} failed on ${command}: ${message}`, context, { cause: error });
+    return new RedisUnavailableError(`Redis ${this.workload} failed on ${command}: ${message}`, context, {
+      cause: error,
+    });
   }
 }

@@ -10,7 +10,10 @@ describe('JsonCodec', () => {
   it('round-trips a value with its schemaVersion and metadata', () => {
     const raw = codec.encode({ n: 1 }, { cachedAt: 5 });
     expect(JSON.parse(raw)).toEqual({ schemaVersion: 2, cachedAt: 5, payload: { n: 1 } });
-    expect(codec.decode(raw)).toMatchObject({ ok: true, value: { payload: { n: 1 }, meta: { cachedAt: 5 } } });
+    expect(codec.decode(raw)).toMatchObject({
+      ok: true,
+      value: { payload: { n: 1 }, meta: { cachedAt: 5 } },
+    });
   });
 
   it.each([

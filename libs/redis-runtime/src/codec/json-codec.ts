@@ -33,7 +33,8 @@ export class JsonCodec<T> {
     } catch {
       return { ok: false, reason: 'corrupt' };
     }
-    if (typeof parsed !== 'object' || parsed === null || !('payload' in parsed)) return { ok: false, reason: 'corrupt' };
+    if (typeof parsed !== 'object' || parsed === null || !('payload' in parsed))
+      return { ok: false, reason: 'corrupt' };
     const record = parsed as Record<string, unknown>;
     if (record.schemaVersion !== this.options.schemaVersion) return { ok: false, reason: 'schema-version' };
     const payload = record.payload;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidKeySegmentError, MissingTtlError, UnknownKeyFamilyError, InvalidKeyFamilyError } from '../errors';
+import {
+  InvalidKeySegmentError,
+  MissingTtlError,
+  UnknownKeyFamilyError,
+  InvalidKeyFamilyError,
+} from '../errors';
 import { KeyFactory } from './key-factory';
 import { assertTtlSeconds, KeyFamilyRegistry } from './key-family-registry';
 import { escapeKeySegment, hashKeySegment } from './key-segment';
@@ -63,9 +68,9 @@ describe('KeyFamilyRegistry', () => {
     expect(() => new KeyFamilyRegistry([{ ...family, name: 'no-ttl', ttlSeconds: null }])).toThrow(
       InvalidKeyFamilyError,
     );
-    expect(() => new KeyFamilyRegistry([{ ...family, name: 'no-version', schemaVersion: undefined }])).toThrow(
-      InvalidKeyFamilyError,
-    );
+    expect(
+      () => new KeyFamilyRegistry([{ ...family, name: 'no-version', schemaVersion: undefined }]),
+    ).toThrow(InvalidKeyFamilyError);
   });
 
   it('refuses writes without a TTL or outside the family range', () => {

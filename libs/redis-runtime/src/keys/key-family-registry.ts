@@ -45,10 +45,13 @@ export function assertTtlSeconds(family: KeyFamily, ttlSeconds: number | undefin
   }
   const seconds = Math.ceil(ttlSeconds);
   if (seconds < range.min || seconds > range.max) {
-    throw new MissingTtlError(`TTL ${seconds}s is outside ${family.name}'s range ${range.min}..${range.max}s`, {
-      family: family.name,
-      ttlSeconds: seconds,
-    });
+    throw new MissingTtlError(
+      `TTL ${seconds}s is outside ${family.name}'s range ${range.min}..${range.max}s`,
+      {
+        family: family.name,
+        ttlSeconds: seconds,
+      },
+    );
   }
   return seconds;
 }

@@ -64,7 +64,8 @@ export function defineKeyFamily(family: KeyFamily): KeyFamily {
     if (family.ttlSeconds !== null) fail('a channel has no TTL');
   } else {
     const ttl = family.ttlSeconds;
-    if (!ttl || !(ttl.min > 0) || !(ttl.max >= ttl.min)) fail('every key needs a TTL range with 0 < min <= max');
+    if (!ttl || !(ttl.min > 0) || !(ttl.max >= ttl.min))
+      fail('every key needs a TTL range with 0 < min <= max');
   }
   if (family.format === 'json' && !(family.schemaVersion && family.schemaVersion >= 1)) {
     fail('json values need a schemaVersion');

@@ -11,7 +11,8 @@ export type KeySegment = string | number;
 /** Returns the segment unchanged, or throws when it could break out of its place in the key. */
 export function assertKeySegment(value: KeySegment, what = 'key segment'): string {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new InvalidKeySegmentError(`${what} must be a safe integer`, { what });
+    if (!Number.isSafeInteger(value))
+      throw new InvalidKeySegmentError(`${what} must be a safe integer`, { what });
     return String(value);
   }
   if (value.length === 0 || value.length > MAX_SEGMENT_LENGTH || FORBIDDEN.test(value)) {

@@ -32,12 +32,16 @@ describe('InsuranceBudget', () => {
 
   it('keeps subjects apart and never tracks more than maxEntries', () => {
     const budget = new InsuranceBudget({ now: clock().fn, maxEntries: 3 });
-    for (let i = 0; i < 10; i++) expect(budget.take([{ id: `u${i}`, limit: 1, windowMs: 1000 }])[0]!.allowed).toBe(true);
+    for (let i = 0; i < 10; i++)
+      expect(budget.take([{ id: `u${i}`, limit: 1, windowMs: 1000 }])[0]!.allowed).toBe(true);
     expect(budget.size).toBe(3);
   });
 
   it('a limit of 0 rejects at once (fail closed without insurance)', () => {
     const budget = new InsuranceBudget({ now: clock().fn });
-    expect(budget.take([{ id: 'a', limit: 0, windowMs: 1000 }])[0]).toMatchObject({ allowed: false, remaining: 0 });
+    expect(budget.take([{ id: 'a', limit: 0, windowMs: 1000 }])[0]).toMatchObject({
+      allowed: false,
+      remaining: 0,
+    });
   });
 });

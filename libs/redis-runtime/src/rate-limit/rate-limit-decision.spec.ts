@@ -16,12 +16,24 @@ const dim = (policy: string, over: Partial<DimensionDecision> = {}): DimensionDe
 
 describe('combineDecisions', () => {
   it('allows only when every dimension allows, headlining the one with the fewest units left', () => {
-    const d = combineDecisions([dim('tenant', { remaining: 900, limit: 1000 }), dim('user', { remaining: 2 })], 'redis');
-    expect(d).toMatchObject({ allowed: true, policy: 'user', remaining: 2, retryAfterSeconds: 0, violated: [] });
+    const d = combineDecisions(
+      [dim('tenant', { remaining: 900, limit: 1000 }), dim('user', { remaining: 2 })],
+      'redis',
+    );
+    expect(d).toMatchObject({
+      allowed: true,
+      policy: 'user',
+      remaining: 2,
+      retryAfterSeconds: 0,
+      violated: [],
+    });
   });
 
   it('breaks a tie in units left by the longer reset', () => {
-    const d = combineDecisions([dim('a', { remaining: 1, resetSeconds: 5 }), dim('b', { remaining: 1, resetSeconds: 50 })], 'redis');
+    const d = combineDecisions(
+      [dim('a', { remaining: 1, resetSeconds: 5 }), dim('b', { remaining: 1, resetSeconds: 50 })],
+      'redis',
+    );
     expect(d.policy).toBe('b');
   });
 
@@ -34,7 +46,13 @@ describe('combineDecisions', () => {
       ],
       'redis',
     );
-    expect(d).toMatchObject({ allowed: false, policy: 'client', limit: 7, retryAfterSeconds: 40, violated: ['tenant', 'client'] });
+    expect(d).toMatchObject({
+      allowed: false,
+      policy: 'client',
+      limit: 7,
+      retryAfterSeconds: 40,
+      violated: ['tenant', 'client'],
+    });
   });
 
   it('carries source, unavailability and the unavailable error', () => {
@@ -53,8 +71,22 @@ describe('decodeScriptReply', () => {
   it('turns the integer reply into per-dimension decisions with whole seconds', () => {
     const [tenant, user] = decodeScriptReply([0, 1, 97, 1500, 0, 0, 0, 1001, 1001], policies, 1);
     // the request was rejected (by user), so the tenant's unit was not consumed
-    expect(tenant).toMatchObject({ policy: 'tenant', allowed: true, remaining: 98, resetSeconds: 2, retryAfterSeconds: 0 });
-    expect(user).toMatchObject({ policy: 'user', allowed: false, limit: 3, windowSeconds: 2, remaining: 0, resetSeconds: 2, retryAfterSeconds: 2 });
+    expect(tenant).toMatchObject({
+      policy: 'tenant',
+      allowed: true,
+      remaining: 98,
+      resetSeconds: 2,
+      retryAfterSeconds: 0,
+    });
+    expect(user).toMatchObject({
+      policy: 'user',
+      allowed: false,
+      limit: 3,
+      windowSeconds: 2,
+      remaining: 0,
+      resetSeconds: 2,
+      retryAfterSeconds: 2,
+    });
   });
 
   it('reports remaining after consumption when every dimension allowed', () => {

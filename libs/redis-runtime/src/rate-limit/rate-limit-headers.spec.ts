@@ -7,7 +7,16 @@ const base = { limit: 100, windowSeconds: 60, source: 'redis' as const };
 describe('rateLimitHeaders', () => {
   it('formats the contract fields for an allowed request, without Retry-After', () => {
     const d = combineDecisions(
-      [{ ...base, policy: 'pricing-user', allowed: true, remaining: 41, resetSeconds: 17, retryAfterSeconds: 0 }],
+      [
+        {
+          ...base,
+          policy: 'pricing-user',
+          allowed: true,
+          remaining: 41,
+          resetSeconds: 17,
+          retryAfterSeconds: 0,
+        },
+      ],
       'redis',
     );
     expect(rateLimitHeaders(d)).toEqual({
@@ -19,8 +28,24 @@ describe('rateLimitHeaders', () => {
   it('adds Retry-After and describes the violated policy on a rejection', () => {
     const d = combineDecisions(
       [
-        { ...base, policy: 'pricing-tenant', allowed: true, remaining: 3, resetSeconds: 50, retryAfterSeconds: 0 },
-        { ...base, policy: 'pricing-user', limit: 5, windowSeconds: 10, allowed: false, remaining: 0, resetSeconds: 9, retryAfterSeconds: 9 },
+        {
+          ...base,
+          policy: 'pricing-tenant',
+          allowed: true,
+          remaining: 3,
+          resetSeconds: 50,
+          retryAfterSeconds: 0,
+        },
+        {
+          ...base,
+          policy: 'pricing-user',
+          limit: 5,
+          windowSeconds: 10,
+          allowed: false,
+          remaining: 0,
+          resetSeconds: 9,
+          retryAfterSeconds: 9,
+        },
       ],
       'redis',
     );

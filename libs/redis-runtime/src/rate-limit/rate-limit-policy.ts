@@ -16,7 +16,10 @@ export type RateLimitScope = 'tenant' | 'user' | 'client' | 'route' | 'adapter';
  */
 export type RateLimitFailureMode =
   | { readonly mode: 'open' }
-  | { readonly mode: 'closed'; readonly insurance: { readonly limit: number; readonly windowSeconds: number } };
+  | {
+      readonly mode: 'closed';
+      readonly insurance: { readonly limit: number; readonly windowSeconds: number };
+    };
 
 interface PolicyBase {
   /** Shown in `RateLimit-Policy`, metrics and `violated-policies`; a key segment, e.g. `pricing-user`. */
@@ -71,20 +74,28 @@ export interface CompiledPolicy {
   readonly insurance: { readonly limit: number; readonly windowMs: number } | undefined;
 }
 
-export function compilePolicy(policy: RateLimitPolicy, registry: Pick<KeyFamilyRegistry, 'get'>): CompiledPolicy {
+export function compilePolicy(
+  policy: RateLimitPolicy,
+  registry: Pick<KeyFamilyRegistry, 'get'>,
+): CompiledPolicy {
   const fail = (why: string): never => {
-    throw new InvalidRateLimitPolicyError(`rate-limit policy ${policy.name}: ${why}`, { policy: policy.name });
+    throw new InvalidRateLimitPolicyError(`rate-limit policy ${policy.name}: ${why}`, {
+      policy: policy.name,
+    });
   };
   assertKeySegment(policy.name, 'policy name');
   assertKeySegment(policy.scope, 'policy scope');
-  const script = RATE_LIMIT_SCRIPTS[policy.algorithm] ?? fail(`unknown algorithm ${String(policy.algorithm)}`);
+  const script =
+    RATE_LIMIT_SCRIPTS[policy.algorithm] ?? fail(`unknown algorithm ${String(policy.algorithm)}`);
   const family = registry.get(policy.family);
-  if (family.hashTag !== 'tenant') fail(`family ${family.name} must be tenant-tagged so dimensions share a slot`);
+  if (family.hashTag !== 'tenant')
+    fail(`family ${family.name} must be tenant-tagged so dimensions share a slot`);
 
   let limit: number, windowMs: number, ttlSeconds: number, argv: string[];
   if (policy.algorithm === 'token-bucket') {
     if (!isPositiveInt(policy.capacity)) fail('capacity must be a positive integer');
-    if (!(policy.refillPerSecond > 0) || !Number.isFinite(policy.refillPerSecond)) fail('refillPerSecond must be > 0');
+    if (!(policy.refillPerSecond > 0) || !Number.isFinite(policy.refillPerSecond))
+      fail('refillPerSecond must be > 0');
     limit = policy.capacity;
     windowMs = Math.ceil((policy.capacity / policy.refillPerSecond) * 1000);
     ttlSeconds = windowMs / 1000 + TTL_BUFFER_SECONDS;
@@ -97,7 +108,8 @@ export function compilePolicy(policy: RateLimitPolicy, registry: Pick<KeyFamilyR
     // A fixed-window counter expires exactly at its window's end (its existence marks the window); a sliding
     // counter's state is still read as the previous window during the next one.
     if (policy.algorithm === 'fixed-window') ttlSeconds = windowMs / 1000;
-    else ttlSeconds = ((policy.algorithm === 'sliding-counter' ? 2 : 1) * windowMs) / 1000 + TTL_BUFFER_SECONDS;
+    else
+      ttlSeconds = ((policy.algorithm === 'sliding-counter' ? 2 : 1) * windowMs) / 1000 + TTL_BUFFER_SECONDS;
     argv = [String(policy.limit), String(windowMs)];
   }
   assertTtlSeconds(family, ttlSeconds);

@@ -62,7 +62,9 @@ export class RedisRateLimiter implements RateLimiter {
     const registry = { get: (name: string) => this.keys.familyOf(name) };
     for (const policy of options.policies) {
       if (this.policies.has(policy.name)) {
-        throw new InvalidRateLimitPolicyError(`rate-limit policy ${policy.name} is declared twice`, { policy: policy.name });
+        throw new InvalidRateLimitPolicyError(`rate-limit policy ${policy.name} is declared twice`, {
+          policy: policy.name,
+        });
       }
       this.policies.set(policy.name, compilePolicy(policy, registry));
     }
@@ -71,10 +73,14 @@ export class RedisRateLimiter implements RateLimiter {
   check(tenant: string, dimensions: readonly RateLimitDimension[], cost = 1): Promise<RateLimitDecision> {
     const n = dimensions.length;
     if (n === 0) {
-      return Promise.reject(new InvalidRateLimitPolicyError('a rate-limit check needs at least one dimension', {}));
+      return Promise.reject(
+        new InvalidRateLimitPolicyError('a rate-limit check needs at least one dimension', {}),
+      );
     }
     if (!Number.isSafeInteger(cost) || cost < 1) {
-      return Promise.reject(new InvalidRateLimitPolicyError('rate-limit cost must be a positive integer', { cost }));
+      return Promise.reject(
+        new InvalidRateLimitPolicyError('rate-limit cost must be a positive integer', { cost }),
+      );
     }
     const compiled = new Array<CompiledPolicy>(n);
     const keys = new Array<RedisKey>(n);
@@ -135,7 +141,13 @@ export class RedisRateLimiter implements RateLimiter {
         this.cachedKeys = 0;
         return this.keyFor(policy, tenant, subject);
       }
-      key = this.keys.key(policy.family.name, tenant, policy.name, policy.policy.scope, hashKeySegment(subject));
+      key = this.keys.key(
+        policy.family.name,
+        tenant,
+        policy.name,
+        policy.policy.scope,
+        hashKeySegment(subject),
+      );
       bySubject.set(subject, key);
       this.cachedKeys++;
     }
@@ -152,7 +164,12 @@ export class RedisRateLimiter implements RateLimiter {
    * Redis could not decide. Fail-open dimensions pass; fail-closed ones spend the local insurance budget
    * (all or nothing across them) and, once it is spent, reject with a `RateLimiterUnavailableError`.
    */
-  private fallback(compiled: CompiledPolicy[], keys: RedisKey[], cost: number, cause: unknown): RateLimitDecision {
+  private fallback(
+    compiled: CompiledPolicy[],
+    keys: RedisKey[],
+    cost: number,
+    cause: unknown,
+  ): RateLimitDecision {
     this.warn(compiled, cause);
     const claims: InsuranceClaim[] = [];
     for (let i = 0; i < compiled.length; i++) {
@@ -164,7 +181,16 @@ export class RedisRateLimiter implements RateLimiter {
     const decisions = compiled.map((policy): DimensionDecision => {
       if (!policy.insurance) {
         const { name, limit, windowSeconds } = policy;
-        return { policy: name, allowed: true, limit, windowSeconds, remaining: limit, resetSeconds: 0, retryAfterSeconds: 0, source: 'fail-open' };
+        return {
+          policy: name,
+          allowed: true,
+          limit,
+          windowSeconds,
+          remaining: limit,
+          resetSeconds: 0,
+          retryAfterSeconds: 0,
+          source: 'fail-open',
+        };
       }
       const verdict = verdicts[v++]!;
       const resetSeconds = Math.ceil(verdict.resetMs / 1000);
@@ -182,9 +208,13 @@ export class RedisRateLimiter implements RateLimiter {
     const source = claims.length > 0 ? 'insurance' : 'fail-open';
     const rejected = decisions.some((d) => !d.allowed);
     const error = rejected
-      ? new RateLimiterUnavailableError('rate limiter unavailable and the insurance budget is spent', {
-          policies: decisions.filter((d) => !d.allowed).map((d) => d.policy),
-        }, { cause })
+      ? new RateLimiterUnavailableError(
+          'rate limiter unavailable and the insurance budget is spent',
+          {
+            policies: decisions.filter((d) => !d.allowed).map((d) => d.policy),
+          },
+          { cause },
+        )
       : undefined;
     const decision = combineDecisions(decisions, source, true, error);
     this.count(decision);

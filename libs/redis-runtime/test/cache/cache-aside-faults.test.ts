@@ -26,7 +26,10 @@ describe('RedisCacheAside when Redis fails', () => {
 
   it('falls back to the source within the budget when the Redis process is killed, and hits again after restart', async () => {
     const metrics = new RuntimeMetrics();
-    const connection = await openConnection('cache', redis.url, { metrics, commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const connection = await openConnection('cache', redis.url, {
+      metrics,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    });
     const cache = new RedisCacheAside({ connection });
     const key = keys.key('test-cache', 't1', 'v1', 'killed');
     let loads = 0;
@@ -67,7 +70,17 @@ describe('RedisCacheAside when Redis fails', () => {
 
   it('swallows and counts a failed cache write, still returning the loaded value', async () => {
     const admin = await openConnection('cache', redis.url);
-    await admin.client.call('ACL', 'SETUSER', 'reader', 'on', '>secret', '~*', '+@read', '+@connection', '+ping');
+    await admin.client.call(
+      'ACL',
+      'SETUSER',
+      'reader',
+      'on',
+      '>secret',
+      '~*',
+      '+@read',
+      '+@connection',
+      '+ping',
+    );
     const metrics = new RuntimeMetrics();
     const url = redis.url.replace('redis://', 'redis://reader:secret@');
     const connection = await openConnection('cache', url, { metrics });

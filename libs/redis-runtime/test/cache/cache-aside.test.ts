@@ -26,7 +26,8 @@ describe('RedisCacheAside against real Redis', () => {
     keys = testKeys();
   });
 
-  const cacheEvents = (event: string) => metricValue(metrics, 'redis_runtime_cache_events_total', { family: 'test-cache', event });
+  const cacheEvents = (event: string) =>
+    metricValue(metrics, 'redis_runtime_cache_events_total', { family: 'test-cache', event });
 
   function countingLoader(value: Offer, delayMs = 0) {
     const loader = async () => {
@@ -43,8 +44,14 @@ describe('RedisCacheAside against real Redis', () => {
     const key = keys.key('test-cache', 't1', 'v1', 'offer-a');
     const load = countingLoader({ offerId: 'offer-a', version: 1 });
     const hitsBefore = await cacheEvents('hit');
-    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 60 })).toEqual({ offerId: 'offer-a', version: 1 });
-    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 60 })).toEqual({ offerId: 'offer-a', version: 1 });
+    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 60 })).toEqual({
+      offerId: 'offer-a',
+      version: 1,
+    });
+    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 60 })).toEqual({
+      offerId: 'offer-a',
+      version: 1,
+    });
     expect(load.calls).toBe(1);
     expect((await cacheEvents('hit')) - hitsBefore).toBe(1);
     const stored = JSON.parse((await connection.client.get(key.key))!);
@@ -83,7 +90,12 @@ describe('RedisCacheAside against real Redis', () => {
     const corrupt = keys.key('test-cache', 't1', 'v1', 'corrupt');
     const future = keys.key('test-cache', 't1', 'v1', 'future');
     await connection.client.set(corrupt.key, '{"schemaVersion":1,"payload":', 'EX', 60);
-    await connection.client.set(future.key, JSON.stringify({ schemaVersion: 99, payload: { offerId: 'x' } }), 'EX', 60);
+    await connection.client.set(
+      future.key,
+      JSON.stringify({ schemaVersion: 99, payload: { offerId: 'x' } }),
+      'EX',
+      60,
+    );
     expect(await cache.getOrLoad(corrupt, codec, load)).toEqual({ offerId: 'x', version: 2 });
     expect(await cache.getOrLoad(future, codec, load)).toEqual({ offerId: 'x', version: 2 });
     expect(load.calls).toBe(2);
@@ -112,12 +124,19 @@ describe('RedisCacheAside against real Redis', () => {
     version = 2;
     await sleep(1100);
     const started = Date.now();
-    const stale = await Promise.all(Array.from({ length: 20 }, () => cache.getOrLoad(key, codec, load, { ttlSeconds: 1, graceSeconds: 30 })));
+    const stale = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        cache.getOrLoad(key, codec, load, { ttlSeconds: 1, graceSeconds: 30 }),
+      ),
+    );
     expect(Date.now() - started).toBeLessThan(150);
     expect(stale.every((v) => v?.version === 1)).toBe(true);
     await sleep(400);
     expect(calls).toBe(2);
-    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 1, graceSeconds: 30 })).toEqual({ offerId: 'swr', version: 2 });
+    expect(await cache.getOrLoad(key, codec, load, { ttlSeconds: 1, graceSeconds: 30 })).toEqual({
+      offerId: 'swr',
+      version: 2,
+    });
   });
 
   it('refreshes a value whose reload is expensive before it expires (XFetch)', async () => {
@@ -140,9 +159,14 @@ describe('RedisCacheAside against real Redis', () => {
     const key = keys.key('test-cache', 't1', 'v1', 'near');
     const load = countingLoader({ offerId: 'near', version: 1 });
     await cache.getOrLoad(key, codec, load);
-    const gets = () => metricValue(metrics, 'redis_runtime_command_duration_seconds_count', { command: 'get', family: 'test-cache' });
+    const gets = () =>
+      metricValue(metrics, 'redis_runtime_command_duration_seconds_count', {
+        command: 'get',
+        family: 'test-cache',
+      });
     const before = await gets();
-    for (let i = 0; i < 10; i++) expect(await cache.getOrLoad(key, codec, load)).toEqual({ offerId: 'near', version: 1 });
+    for (let i = 0; i < 10; i++)
+      expect(await cache.getOrLoad(key, codec, load)).toEqual({ offerId: 'near', version: 1 });
     expect(await gets()).toBe(before);
     expect(load.calls).toBe(1);
   });
@@ -150,7 +174,9 @@ describe('RedisCacheAside against real Redis', () => {
   it('refuses a write without a TTL in the family range', async () => {
     const cache = new RedisCacheAside({ connection });
     const key = keys.key('test-cache', 't1', 'v1', 'too-long');
-    await expect(cache.set(key, codec, { offerId: 'x', version: 1 }, { ttlSeconds: 100_000 })).rejects.toThrow(/outside/);
+    await expect(
+      cache.set(key, codec, { offerId: 'x', version: 1 }, { ttlSeconds: 100_000 }),
+    ).rejects.toThrow(/outside/);
   });
 
   afterEach(() => undefined);

@@ -35,7 +35,9 @@ describe('distributed single-flight through a fill lease', () => {
       return { page: 1 };
     };
     const reads = processes.flatMap((cache) =>
-      Array.from({ length: 50 }, () => cache.getOrLoad(key, codec, load, { fill: { tenant: 't1', waitMs: 2_000 } })),
+      Array.from({ length: 50 }, () =>
+        cache.getOrLoad(key, codec, load, { fill: { tenant: 't1', waitMs: 2_000 } }),
+      ),
     );
     const results = await Promise.all(reads);
     expect(loads).toBe(1);
@@ -50,7 +52,9 @@ describe('distributed single-flight through a fill lease', () => {
       await sleep(150);
       return { page: 2 };
     };
-    await Promise.all(processes.flatMap((cache) => Array.from({ length: 50 }, () => cache.getOrLoad(key, codec, load))));
+    await Promise.all(
+      processes.flatMap((cache) => Array.from({ length: 50 }, () => cache.getOrLoad(key, codec, load))),
+    );
     expect(loads).toBe(processes.length);
   });
 

@@ -12,8 +12,15 @@ const BUDGET_MS = 30;
 const testScripts = loadScriptDefinitions(join(__dirname, 'scripts'));
 
 async function open(url: string, metrics = new RuntimeMetrics()): Promise<RedisConnection> {
-  const client = createRedisClient({ url, cluster: false, connectTimeoutMs: 500, commandTimeoutMs: BUDGET_MS }, 'test');
-  const connection = new RedisConnection('cache', client, { metrics, commandTimeoutMs: BUDGET_MS, scripts: testScripts });
+  const client = createRedisClient(
+    { url, cluster: false, connectTimeoutMs: 500, commandTimeoutMs: BUDGET_MS },
+    'test',
+  );
+  const connection = new RedisConnection('cache', client, {
+    metrics,
+    commandTimeoutMs: BUDGET_MS,
+    scripts: testScripts,
+  });
   await connectClient(client, 500);
   return connection;
 }
@@ -42,7 +49,9 @@ describe('RedisConnection', () => {
     const connection = await open(redis.url);
     const counter = keys.key('test-cache', 't1', 'counter');
     const replies = await Promise.all(
-      Array.from({ length: 1000 }, () => connection.observe('incr', counter.family, (c) => c.incr(counter.key))),
+      Array.from({ length: 1000 }, () =>
+        connection.observe('incr', counter.family, (c) => c.incr(counter.key)),
+      ),
     );
     expect(replies).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     await connection.close();
@@ -55,7 +64,9 @@ describe('RedisConnection', () => {
     redis.pause();
     try {
       const started = performance.now();
-      await expect(connection.observe('get', key.family, (c) => c.get(key.key))).rejects.toBeInstanceOf(RedisTimeoutError);
+      await expect(connection.observe('get', key.family, (c) => c.get(key.key))).rejects.toBeInstanceOf(
+        RedisTimeoutError,
+      );
       // budget plus up to two sweeps of a quarter budget each, plus scheduling slack on a busy machine
       expect(performance.now() - started).toBeLessThan(BUDGET_MS * 1.5 + 40);
       expect(await metricValue(metrics, 'redis_runtime_timeouts_total', { family: 'test-cache' })).toBe(1);
@@ -74,7 +85,9 @@ describe('RedisConnection', () => {
     await redis.stop();
     await waitUntil(() => !connection.ready, 2_000);
     const started = performance.now();
-    await expect(connection.observe('get', key.family, (c) => c.get(key.key))).rejects.toBeInstanceOf(RedisUnavailableError);
+    await expect(connection.observe('get', key.family, (c) => c.get(key.key))).rejects.toBeInstanceOf(
+      RedisUnavailableError,
+    );
     expect(performance.now() - started).toBeLessThan(BUDGET_MS);
     await redis.restart();
     await waitUntil(() => connection.ready, 5_000);

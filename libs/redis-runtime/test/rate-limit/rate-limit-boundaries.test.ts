@@ -18,10 +18,23 @@ describe('fixed window', () => {
   it('allows the limit, rejects one past it until the window ends, then allows again', async () => {
     const rl = limiter(connection, testKeys(), [policy('fw', 'fixed-window', 3, 1)]);
     await atWindowStart(connection, 1000);
-    for (let i = 0; i < 3; i++) expect(await rl.check('t1', user('fw'))).toMatchObject({ allowed: true, remaining: 2 - i });
+    for (let i = 0; i < 3; i++)
+      expect(await rl.check('t1', user('fw'))).toMatchObject({ allowed: true, remaining: 2 - i });
     const rejected = await rl.check('t1', user('fw'));
-    expect(rejected).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1, violated: ['fw'] });
-    expect(await metricValue(metrics, 'redis_runtime_rate_limit_decisions_total', { policy: 'fw', decision: 'rejected', source: 'redis' })).toBe(1);
+    expect(rejected).toMatchObject({
+      allowed: false,
+      remaining: 0,
+      retryAfterSeconds: 1,
+      resetSeconds: 1,
+      violated: ['fw'],
+    });
+    expect(
+      await metricValue(metrics, 'redis_runtime_rate_limit_decisions_total', {
+        policy: 'fw',
+        decision: 'rejected',
+        source: 'redis',
+      }),
+    ).toBe(1);
     await sleep(rejected.retryAfterSeconds * 1000);
     expect(await rl.check('t1', user('fw'))).toMatchObject({ allowed: true, remaining: 2 });
   });
@@ -30,7 +43,11 @@ describe('fixed window', () => {
     const rl = limiter(connection, testKeys(), [policy('fw2', 'fixed-window', 1, 2)]);
     await atWindowStart(connection, 2000);
     expect((await rl.check('t1', user('fw2'))).allowed).toBe(true);
-    expect(await rl.check('t1', user('fw2'))).toMatchObject({ allowed: false, retryAfterSeconds: 2, resetSeconds: 2 });
+    expect(await rl.check('t1', user('fw2'))).toMatchObject({
+      allowed: false,
+      retryAfterSeconds: 2,
+      resetSeconds: 2,
+    });
   });
 });
 
@@ -70,15 +87,28 @@ describe('token bucket', () => {
     const rl = limiter(connection, testKeys(), [policy('tb', 'token-bucket', 3, 3, { refillPerSecond: 1 })]);
     for (let i = 0; i < 3; i++) expect((await rl.check('t1', user('tb'))).allowed).toBe(true);
     const rejected = await rl.check('t1', user('tb'));
-    expect(rejected).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1, resetSeconds: 3, limit: 3, windowSeconds: 3 });
+    expect(rejected).toMatchObject({
+      allowed: false,
+      remaining: 0,
+      retryAfterSeconds: 1,
+      resetSeconds: 3,
+      limit: 3,
+      windowSeconds: 3,
+    });
     await sleep(1050);
     expect((await rl.check('t1', user('tb'))).allowed).toBe(true);
     expect((await rl.check('t1', user('tb'))).allowed).toBe(false);
   });
 
   it('charges a cost of several tokens and says how long until that many are back', async () => {
-    const rl = limiter(connection, testKeys(), [policy('tbc', 'token-bucket', 10, 10, { refillPerSecond: 1 })]);
+    const rl = limiter(connection, testKeys(), [
+      policy('tbc', 'token-bucket', 10, 10, { refillPerSecond: 1 }),
+    ]);
     expect(await rl.check('t1', user('tbc'), 8)).toMatchObject({ allowed: true, remaining: 2 });
-    expect(await rl.check('t1', user('tbc'), 5)).toMatchObject({ allowed: false, remaining: 2, retryAfterSeconds: 3 });
+    expect(await rl.check('t1', user('tbc'), 5)).toMatchObject({
+      allowed: false,
+      remaining: 2,
+      retryAfterSeconds: 3,
+    });
   });
 });

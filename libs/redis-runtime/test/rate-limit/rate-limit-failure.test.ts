@@ -42,14 +42,26 @@ describe('when Redis dies', () => {
       expect(await timed(open)).toMatchObject({ allowed: true, source: 'fail-open', unavailable: true });
     }
     for (let i = 0; i < 3; i++) {
-      expect(await timed(shut)).toMatchObject({ allowed: true, source: 'insurance', unavailable: true, remaining: 2 - i });
+      expect(await timed(shut)).toMatchObject({
+        allowed: true,
+        source: 'insurance',
+        unavailable: true,
+        remaining: 2 - i,
+      });
     }
     const rejected = await timed(shut);
-    expect(rejected).toMatchObject({ allowed: false, source: 'insurance', unavailable: true, violated: ['pricing-user'] });
+    expect(rejected).toMatchObject({
+      allowed: false,
+      source: 'insurance',
+      unavailable: true,
+      violated: ['pricing-user'],
+    });
     expect(rejected.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(rejected.error?.code).toBe('REDIS_RUNTIME_RATE_LIMITER_UNAVAILABLE');
     // Another user has a budget of their own.
-    expect(await timed(() => rl.check('t1', [{ policy: 'pricing-user', subject: 'u2' }]))).toMatchObject({ allowed: true });
+    expect(await timed(() => rl.check('t1', [{ policy: 'pricing-user', subject: 'u2' }]))).toMatchObject({
+      allowed: true,
+    });
 
     await server.restart();
     const deadline = Date.now() + 10_000;

@@ -21,12 +21,65 @@ const base = {
 
 /** Families used only by the library's own tests. */
 export const TEST_KEY_FAMILIES: KeyFamily[] = [
-  { ...base, name: 'test-cache', domain: 'test', purpose: 'cache', workload: 'cache', ttlSeconds: { min: 1, max: 3600 }, format: 'json', schemaVersion: 1 },
-  { ...base, name: 'test-lease', domain: 'lease', purpose: 'test', hashTag: 'tenant', workload: 'rate', ttlSeconds: { min: 1, max: 3600 }, format: 'lease-token' },
-  { ...base, name: 'test-rate', domain: 'rate', purpose: 'test', hashTag: 'tenant', workload: 'rate', ttlSeconds: { min: 1, max: 90000 }, format: 'integer' },
-  { ...base, name: 'test-dedup', domain: 'dedup', purpose: 'test', workload: 'session', ttlSeconds: { min: 1, max: 86400 }, format: 'marker' },
-  { ...base, name: 'test-idempotency', domain: 'idempotency', purpose: 'test', workload: 'session', ttlSeconds: { min: 1, max: 86400 }, format: 'json', schemaVersion: 1 },
-  { ...base, name: 'test-near-cache-invalidation', domain: 'near-cache', purpose: 'invalidate', workload: 'cache', ttlSeconds: null, format: 'channel', idPattern: '(channel)' },
+  {
+    ...base,
+    name: 'test-cache',
+    domain: 'test',
+    purpose: 'cache',
+    workload: 'cache',
+    ttlSeconds: { min: 1, max: 3600 },
+    format: 'json',
+    schemaVersion: 1,
+  },
+  {
+    ...base,
+    name: 'test-lease',
+    domain: 'lease',
+    purpose: 'test',
+    hashTag: 'tenant',
+    workload: 'rate',
+    ttlSeconds: { min: 1, max: 3600 },
+    format: 'lease-token',
+  },
+  {
+    ...base,
+    name: 'test-rate',
+    domain: 'rate',
+    purpose: 'test',
+    hashTag: 'tenant',
+    workload: 'rate',
+    ttlSeconds: { min: 1, max: 90000 },
+    format: 'integer',
+  },
+  {
+    ...base,
+    name: 'test-dedup',
+    domain: 'dedup',
+    purpose: 'test',
+    workload: 'session',
+    ttlSeconds: { min: 1, max: 86400 },
+    format: 'marker',
+  },
+  {
+    ...base,
+    name: 'test-idempotency',
+    domain: 'idempotency',
+    purpose: 'test',
+    workload: 'session',
+    ttlSeconds: { min: 1, max: 86400 },
+    format: 'json',
+    schemaVersion: 1,
+  },
+  {
+    ...base,
+    name: 'test-near-cache-invalidation',
+    domain: 'near-cache',
+    purpose: 'invalidate',
+    workload: 'cache',
+    ttlSeconds: null,
+    format: 'channel',
+    idPattern: '(channel)',
+  },
 ];
 
 /** A key factory over the test families with a unique `<env>` segment, so every test file has its own keyspace. */
@@ -43,7 +96,11 @@ export interface OpenOptions {
 }
 
 /** Opens a connection to `url` (or cluster seeds) with the library's scripts registered; closed after the file. */
-export async function openConnection(workload: Workload, url: string, options: OpenOptions = {}): Promise<RedisConnection> {
+export async function openConnection(
+  workload: Workload,
+  url: string,
+  options: OpenOptions = {},
+): Promise<RedisConnection> {
   const client = createRedisClient(
     {
       url,
@@ -63,12 +120,17 @@ export async function openConnection(workload: Workload, url: string, options: O
 }
 
 /** Reads one counter/histogram sample from a metrics registry, for assertions. */
-export async function metricValue(metrics: RuntimeMetrics, name: string, labels: Record<string, string>): Promise<number> {
+export async function metricValue(
+  metrics: RuntimeMetrics,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = await metrics.registry.getSingleMetricAsString(name).catch(() => '');
   let total = 0;
   for (const line of metric.split('\n')) {
     if (line.startsWith('#') || !line.startsWith(name + '{')) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.split(' ').pop());
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.split(' ').pop());
   }
   return total;
 }
