@@ -59,6 +59,9 @@ export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near
 export { SingleFlight } from './cache/single-flight';
 export { leaseFillLock } from './cache/lease-fill-lock';
 
+// hot-key tracking (pre-warm input)
+export { HotKeyTracker, type HotKeyTrackerOptions } from './hot-keys/hot-key-tracker';
+
 // rate limiting
 export type { RateLimiter, RateLimitDimension } from './rate-limit/rate-limiter';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './rate-limit/redis-rate-limiter';

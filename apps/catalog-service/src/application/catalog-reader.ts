@@ -1,0 +1,89 @@
+import { JsonCodec, type CacheAside, type HotKeyTracker } from '@cpq/redis-runtime';
+import { CatalogVersionNotFoundError, NoCatalogPublishedError, OfferNotFoundError } from '../domain/catalog.errors';
+import type { CurrentCatalog, Offer, OfferPage } from '../domain/offer';
+import type { CatalogKeys } from './catalog-keys';
+import type { CatalogRepository } from './catalog.repository';
+
+const currentCodec = new JsonCodec<CurrentCatalog>({ schemaVersion: 1 });
+const offerCodec = new JsonCodec<Offer>({ schemaVersion: 1 });
+const pageCodec = new JsonCodec<OfferPage>({ schemaVersion: 1 });
+
+export interface CatalogReaderOptions {
+  /** Lifetime of the cached current-version pointer, seconds (the family allows 5-60). @default 10 */
+  currentTtlSeconds?: number;
+  /** Lifetime of cached offers and pages, seconds. @default 900 */
+  offerTtlSeconds?: number;
+  /** Serve a stale offer page this long while one caller refreshes it. @default 60 */
+  pageGraceSeconds?: number;
+}
+
+/**
+ * Reads published catalogs: versioned cache-aside in Redis (keys carry the catalog version, so a publish moves
+ * readers to new keys instead of deleting old ones), PostgreSQL on a miss or when Redis fails. `cache` is
+ * undefined when caching is switched off (benchmark baseline).
+ */
+export class CatalogReader {
+  private readonly currentTtl: number;
+  private readonly offerTtl: number;
+  private readonly pageGrace: number;
+
+  constructor(
+    private readonly repository: CatalogRepository,
+    private readonly keys: CatalogKeys,
+    private readonly cache: CacheAside | undefined,
+    private readonly hotOffers: HotKeyTracker | undefined,
+    options: CatalogReaderOptions = {},
+  ) {
+    this.currentTtl = options.currentTtlSeconds ?? 10;
+    this.offerTtl = options.offerTtlSeconds ?? 900;
+    this.pageGrace = options.pageGraceSeconds ?? 60;
+  }
+
+  async current(tenantId: string): Promise<CurrentCatalog> {
+    const load = () => this.repository.findCurrent(tenantId);
+    const current = this.cache
+      ? await this.cache.getOrLoad(this.keys.current(tenantId), currentCodec, load, { ttlSeconds: this.currentTtl })
+      : await load();
+    if (!current) throw new NoCatalogPublishedError();
+    return current;
+  }
+
+  async offer(tenantId: string, version: number, offerId: string): Promise<Offer> {
+    const load = () => this.repository.findOffer(tenantId, version, offerId);
+    const offer = this.cache
+      ? await this.cache.getOrLoad(this.keys.offer(tenantId, version, offerId), offerCodec, load, { ttlSeconds: this.offerTtl })
+      : await load();
+    if (offer) {
+      this.hotOffers?.sample(this.keys.hotOffers(tenantId, version), offerId);
+      return offer;
+    }
+    if (!(await this.repository.versionExists(tenantId, version))) throw new CatalogVersionNotFoundError(version);
+    throw new OfferNotFoundError(version, offerId);
+  }
+
+  async currentOffer(tenantId: string, offerId: string): Promise<{ catalogVersion: number; offer: Offer }> {
+    const { currentVersion } = await this.current(tenantId);
+    return { catalogVersion: currentVersion, offer: await this.offer(tenantId, currentVersion, offerId) };
+  }
+
+  /** Pages are expensive to build: misses go through distributed single-flight (one load across instances). */
+  async page(tenantId: string, version: number, limit: number, cursor: string | undefined): Promise<OfferPage> {
+    const load = () => this.repository.findOfferPage(tenantId, version, limit, cursor);
+    const page = this.cache
+      ? await this.cache.getOrLoad(this.keys.page(tenantId, version, limit, cursor), pageCodec, load, {
+          ttlSeconds: this.offerTtl,
+          graceSeconds: this.pageGrace,
+          fill: { tenant: tenantId },
+        })
+      : await load();
+    if (!page) throw new CatalogVersionNotFoundError(version);
+    return page;
+  }
+
+  /** A new version was published: drop the current-version pointer here, in Redis, and on every instance. */
+  async currentChanged(tenantId: string): Promise<void> {
+    await this.cache?.invalidate([this.keys.current(tenantId)], { redis: true });
+  }
+}
+
+export { offerCodec };

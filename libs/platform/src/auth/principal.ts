@@ -1,0 +1,10 @@
+/** Who is calling: from a verified bearer token. */
+export interface Principal {
+  /** The user id (`sub`). Log it only as `hashForLog(sub)`. */
+  sub: string;
+  /** The `tenant_id` claim; equals the path tenant on every tenant route. */
+  tenantId: string;
+  roles: string[];
+}
+
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const KEY_SEGMENT = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** Numbers come from strings; anything that is not a whole number is named as such. */
+const port = z
+  .string()
+  .regex(/^\d+$/, { message: 'expected a number' })
+  .transform(Number)
+  .pipe(z.number().int().min(0, { message: 'expected a port 0..65535' }).max(65535, { message: 'expected a port 0..65535' }));
+
+/** `a:1,b:2` → `['a:1', 'b:2']`, blanks dropped. */
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1, { message: 'expected at least one entry' }));
+
+/**
+ * The variables every service reads. Apps `.extend()` it with their own; defaults live here only.
+ */
+export const baseServiceConfigSchema = z.object({
+  /** The `<env>` segment of every Redis key. @default 'dev' */
+  APP_ENV: z
+    .string()
+    .regex(KEY_SEGMENT, { message: 'expected a key segment (lower-case letters, digits, _ or -)' })
+    .default('dev'),
+  /** @default '127.0.0.1' */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port,
+  /** @default 'info' */
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  /** HS256 key of the bearer tokens; required, at least 32 characters. */
+  AUTH_JWT_SECRET: z.string().min(32, { message: 'expected at least 32 characters' }),
+  /** @default 'postgres://postgres@127.0.0.1:5432/cpq' */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// URL' })
+    .default('postgres://postgres@127.0.0.1:5432/cpq'),
+  /** Comma-separated `host:port` list. @default ['127.0.0.1:9092'] */
+  KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
+});
+
+export type BaseServiceConfig = z.infer<typeof baseServiceConfigSchema>;

@@ -1,0 +1,65 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { queryCountingLog } from './query-counter';
+import { assertSchemaName } from './schema-name';
+
+/** Options of `createDatabase`. */
+export interface DatabaseOptions {
+  /** `postgres://user@host:port/db` */
+  url: string;
+  /**
+   * The service's schema, put first on the `search_path` (then `public`) so unqualified table names resolve
+   * to it. Platform code always qualifies names (`catalog.outbox`); typed tables may do either.
+   * @default the server's search_path
+   */
+  schema?: string;
+  /** @default 10 */
+  poolMax?: number;
+  /** Server-side `statement_timeout` for every statement. @default 5000 */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection from the pool or the server. @default 5000 */
+  connectionTimeoutMs?: number;
+  /** Idle connections are closed after this long. @default 30000 */
+  idleTimeoutMs?: number;
+  /** Shown in `pg_stat_activity.application_name`. @default 'cpq' */
+  applicationName?: string;
+}
+
+/** A connected database: the typed query builder and the pool under it. */
+export interface Database<DB> {
+  db: Kysely<DB>;
+  pool: pg.Pool;
+  /** Destroys the query builder and ends the pool; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A kysely instance over a `pg.Pool` for one service. Connections are lazy: nothing is contacted until the
+ * first query (use `databaseHealth` to check readiness).
+ */
+export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
+  const serverOptions = [`-c statement_timeout=${options.statementTimeoutMs ?? 5000}`];
+  if (options.schema !== undefined)
+    serverOptions.push(`-c search_path=${assertSchemaName(options.schema)},public`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? 'cpq',
+    options: serverOptions.join(' '),
+  });
+  // An idle client that loses its server connection emits 'error' on the pool; without a listener that
+  // would crash the process. The next checkout gets a fresh connection.
+  pool.on('error', () => undefined);
+  const counting = queryCountingLog();
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: counting.log });
+  let closing: Promise<void> | undefined;
+  const database: Database<DB> = {
+    db,
+    pool,
+    close: () => (closing ??= db.destroy()),
+  };
+  counting.register(db, pool, database);
+  return database;
+}

@@ -1,0 +1,23 @@
+export {
+  appendToOutbox,
+  type AppendToOutboxOptions,
+  type InboxTable,
+  type OutboxInboxTables,
+  type OutboxTable,
+} from './outbox';
+export { createOutboxInboxTables, outboxInboxDdl } from './outbox-inbox-ddl';
+export { isInInbox, recordInInbox } from './inbox';
+export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './outbox-relay';
+export { backoffDelay, type BackoffOptions } from './backoff';
+export { eventHeaders, readEventHeaders, type EventHeaders } from './event-headers';
+export { createKafkaClient, type KafkaConnectionOptions } from './kafka-client';
+export { silentEventsLogger, type EventsLogger } from './events-logger';
+export {
+  KafkaEventConsumer,
+  type BroadcastConsumerOptions,
+  type EventMessageContext,
+  type InboxConsumerOptions,
+  type InboxHandlerContext,
+  type InvalidEventMessage,
+  type KafkaEventConsumerOptions,
+} from './kafka-event-consumer';

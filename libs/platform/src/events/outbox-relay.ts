@@ -1,0 +1,216 @@
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Kysely, sql } from 'kysely';
+import { assertSchemaName } from '../database/schema-name';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import { eventHeaders } from './event-headers';
+import { errorMessage, silentEventsLogger, type EventsLogger } from './events-logger';
+import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client';
+import type { OutboxInboxTables } from './outbox';
+import { WakeTimer } from './wake-timer';
+
+/** Options of `OutboxRelay`. */
+export interface OutboxRelayOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>;
+  /** The schema whose `outbox` table this relay drains. */
+  schema: string;
+  kafka: KafkaConnectionOptions;
+  /** Rows claimed and sent per batch. @default 100 */
+  batchSize?: number;
+  /** Fallback poll when nobody calls `notify()`. @default 250 */
+  pollIntervalMs?: number;
+  /** Delay between failed batches. @default { initialMs: 200, maxMs: 30000 } */
+  backoff?: BackoffOptions;
+  /** @default silent */
+  logger?: EventsLogger;
+  /** Metrics hooks, called after each batch that claimed rows. */
+  onBatch?: (result: RelayBatchResult & { durationMs: number }) => void;
+}
+
+/** What one batch did. */
+export interface RelayBatchResult {
+  /** Pending rows this relay locked (rows locked by other relays are skipped). */
+  claimed: number;
+  /** Rows Kafka acknowledged and that are now marked `published_at`. */
+  published: number;
+  /** Why the batch was not sent; its rows stay pending with `attempts` incremented. */
+  error?: unknown;
+}
+
+type ClaimedRow = Pick<
+  OutboxInboxTables['outbox'],
+  'event_id' | 'topic' | 'message_key' | 'event_type' | 'request_id'
+> & {
+  envelope: unknown;
+};
+
+/**
+ * Publishes the pending rows of `<schema>.outbox` to Kafka, at least once, in `created_at` order per batch.
+ *
+ * One batch = one transaction: `select … for update skip locked` claims up to `batchSize` pending rows (other
+ * relay instances skip them), an idempotent producer sends them (acks=all, key = `message_key`, headers
+ * `eventId`/`eventType`/`requestId`), then the rows get `published_at = now()`. When Kafka fails, the rows get
+ * `attempts + 1` and `last_error`, stay pending, and the loop backs off exponentially (with jitter, capped).
+ * Rows are never deleted. A crash between Kafka's ack and the commit republishes the batch: consumers dedupe
+ * on `eventId` (inbox).
+ */
+export class OutboxRelay {
+  private readonly db: Kysely<OutboxInboxTables>;
+  private readonly schema: string;
+  private readonly kafka: Kafka;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly logger: EventsLogger;
+  private readonly timer = new WakeTimer();
+  private producer: Producer | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private batchInProgress: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.db = options.db as Kysely<OutboxInboxTables>;
+    this.schema = assertSchemaName(options.schema);
+    this.logger = options.logger ?? silentEventsLogger;
+    this.kafka = createKafkaClient(options.kafka, this.logger);
+    this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+  }
+
+  /** Starts the publishing loop in the background; Kafka being down delays publishing, not the start. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops the loop, waits for the batch in progress and disconnects the producer. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer.interrupt();
+    await this.loop;
+    await this.batchInProgress.catch(() => undefined);
+    await this.disconnectProducer();
+  }
+
+  /** Publishes soon instead of at the next poll; call after committing a transaction that appended events. */
+  notify(): void {
+    this.timer.wake();
+  }
+
+  /** Claims and publishes one batch now. Kafka errors are returned (rows kept); database errors are thrown. */
+  flushOnce(): Promise<RelayBatchResult> {
+    const batch = this.batchInProgress.catch(() => undefined).then(() => this.publishBatch());
+    this.batchInProgress = batch;
+    return batch;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let result: RelayBatchResult;
+      try {
+        result = await this.flushOnce();
+      } catch (error) {
+        result = { claimed: 0, published: 0, error };
+        this.logger.warn({ schema: this.schema, error: errorMessage(error) }, 'outbox relay: database error');
+      }
+      if (!this.running) break;
+      if (result.error !== undefined) {
+        failures += 1;
+        await this.timer.sleep(backoffDelay(failures, this.options.backoff), { wakeable: false });
+      } else {
+        failures = 0;
+        if (result.claimed < this.batchSize) await this.timer.sleep(this.pollIntervalMs);
+      }
+    }
+  }
+
+  private async publishBatch(): Promise<RelayBatchResult> {
+    const started = Date.now();
+    const result = await this.db.transaction().execute(async (trx) => {
+      const outbox = trx.withSchema(this.schema);
+      const rows: ClaimedRow[] = await outbox
+        .selectFrom('outbox')
+        .select(['event_id', 'topic', 'message_key', 'event_type', 'envelope', 'request_id'])
+        .where('published_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('event_id')
+        .limit(this.batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (rows.length === 0) return { claimed: 0, published: 0 };
+      const ids = rows.map((row) => row.event_id);
+      try {
+        await this.send(rows);
+      } catch (error) {
+        await this.disconnectProducer(); // a fresh producer id and sequence numbers for the retry
+        await outbox
+          .updateTable('outbox')
+          .set({ attempts: sql`attempts + 1`, last_error: errorMessage(error) })
+          .where('event_id', 'in', ids)
+          .execute();
+        this.logger.warn(
+          { schema: this.schema, rows: rows.length, error: errorMessage(error) },
+          'outbox relay: Kafka send failed; rows kept for retry',
+        );
+        return { claimed: rows.length, published: 0, error };
+      }
+      await outbox
+        .updateTable('outbox')
+        .set({ published_at: sql`now()` })
+        .where('event_id', 'in', ids)
+        .execute();
+      this.logger.debug({ schema: this.schema, rows: rows.length }, 'outbox relay: published');
+      return { claimed: rows.length, published: rows.length };
+    });
+    if (result.claimed > 0) this.options.onBatch?.({ ...result, durationMs: Date.now() - started });
+    return result;
+  }
+
+  private async send(rows: ClaimedRow[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({
+        key: row.message_key,
+        value: JSON.stringify(row.envelope),
+        headers: eventHeaders({
+          eventId: row.event_id,
+          eventType: row.event_type,
+          requestId: row.request_id,
+        }),
+      });
+      byTopic.set(row.topic, messages);
+    }
+    const producer = await this.connectedProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private async disconnectProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,68 @@
+import { Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { Registry } from 'prom-client';
+import type { BaseServiceConfig } from '../config/base-service-config';
+import type { HealthIndicator } from '../observability/health-indicators';
+import { registerHttpMetrics } from '../observability/http-metrics';
+import { PlatformModule } from './platform.module';
+import { ProblemExceptionFilter } from './problem-exception.filter';
+import { registerRequestContext, requestIdFor } from './request-id';
+
+/** The contract's request body limit. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export interface CreateServiceAppOptions {
+  /** The service name on every log line and in the OpenAPI title, e.g. `catalog-service`. */
+  service: string;
+  /** The app's root module; `PlatformModule` is imported next to it. */
+  module: Type<unknown>;
+  config: BaseServiceConfig;
+  /** @default a new Registry */
+  metricsRegistry?: Registry;
+  healthIndicators?: HealthIndicator[];
+  logger?: {
+    /** Where log lines go, e.g. a stream a test reads. @default stdout */
+    stream?: NodeJS.WritableStream;
+  };
+}
+
+/**
+ * Nest on Fastify with everything the contract's common HTTP rules ask for: request ids, problem+json
+ * errors, the 256 KiB body limit, auth, structured logs, `/health/*`, `/metrics` and `/docs`.
+ * The app is initialized but not listening: `runService` (or a test's `listen(0)`) does that.
+ */
+export async function createServiceApp(options: CreateServiceAppOptions): Promise<NestFastifyApplication> {
+  const registry = options.metricsRegistry ?? new Registry();
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    logger: false,
+    // In-flight requests finish on close; idle keep-alive connections are dropped.
+    forceCloseConnections: 'idle',
+  });
+  // Before Nest registers its own middleware, so every later hook and log line sees the request id.
+  registerRequestContext(adapter.getInstance());
+  registerHttpMetrics(adapter.getInstance(), registry);
+
+  @Module({
+    imports: [
+      PlatformModule.forRoot({
+        service: options.service,
+        config: options.config,
+        registry,
+        healthIndicators: options.healthIndicators,
+        logStream: options.logger?.stream,
+      }),
+      options.module,
+    ],
+  })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemExceptionFilter());
+  await app.init();
+  return app;
+}

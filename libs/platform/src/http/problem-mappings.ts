@@ -1,0 +1,128 @@
+import { STATUS_CODES } from 'node:http';
+import { HttpException } from '@nestjs/common';
+import { ProblemError, ProblemType, type ProblemInit } from './problem';
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+export type ProblemMapper<E = Error> = (error: E) => ProblemError | ProblemInit;
+
+interface Mapping {
+  matches(error: unknown): boolean;
+  map: ProblemMapper<never>;
+}
+
+/**
+ * Domain errors → problems. Domain code throws errors with a stable `code`; each app registers how its
+ * codes (or error classes) answer, and the one exception filter applies them.
+ */
+export class ProblemMappings {
+  private readonly mappings: Mapping[] = [];
+
+  register<E extends Error>(codeOrClass: string | (abstract new (...args: never[]) => E), map: ProblemMapper<E>): this {
+    const matches =
+      typeof codeOrClass === 'string'
+        ? (error: unknown) => isObject(error) && error['code'] === codeOrClass
+        : (error: unknown) => error instanceof (codeOrClass as ErrorClass);
+    // Later registrations win, so an app can override a library default.
+    this.mappings.unshift({ matches, map: map as ProblemMapper<never> });
+    return this;
+  }
+
+  /** The problem for any thrown value; unknown errors become a 500 without their message. */
+  toProblemError(error: unknown): ProblemError {
+    if (error instanceof ProblemError) return error;
+    const mapping = this.mappings.find((m) => m.matches(error));
+    if (mapping) {
+      const mapped = mapping.map(error as never);
+      return mapped instanceof ProblemError ? mapped : new ProblemError(mapped);
+    }
+    return fromFastifyError(error) ?? fromHttpException(error) ?? ProblemError.internal();
+  }
+}
+
+/** The process-wide mappings the platform's exception filter uses. */
+export const problemMappings = new ProblemMappings();
+
+export function registerProblemMapping<E extends Error>(
+  codeOrClass: string | (abstract new (...args: never[]) => E),
+  map: ProblemMapper<E>,
+): void {
+  problemMappings.register(codeOrClass, map);
+}
+
+const FASTIFY_PROBLEMS: Record<string, Omit<ProblemInit, 'status'> & { status: number }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    type: ProblemType.malformedRequest,
+    title: 'Malformed request body',
+    status: 400,
+    detail: 'The request body is not valid JSON.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    type: ProblemType.malformedRequest,
+    title: 'Malformed request body',
+    status: 400,
+    detail: 'The request declares a JSON body but sends none.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    type: ProblemType.payloadTooLarge,
+    title: 'Payload Too Large',
+    status: 413,
+    detail: 'The request body exceeds the limit of 256 KiB.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    type: ProblemType.unsupportedMediaType,
+    title: 'Unsupported Media Type',
+    status: 415,
+    detail: 'Request bodies must be application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    type: ProblemType.malformedRequest,
+    title: 'Malformed request',
+    status: 400,
+    detail: 'The Content-Length header does not match the body.',
+  },
+};
+
+function fromFastifyError(error: unknown): ProblemError | undefined {
+  if (!isObject(error) || typeof error['code'] !== 'string') return undefined;
+  const known = FASTIFY_PROBLEMS[error['code']];
+  if (known) return new ProblemError(known);
+  const status = error['statusCode'];
+  // Other client errors raised by Fastify itself (malformed URL, bad headers): the status stands, the
+  // message is Fastify's own and safe to show.
+  if (error['code'].startsWith('FST_') && typeof status === 'number' && status >= 400 && status < 500) {
+    return new ProblemError({
+      type: ProblemType.malformedRequest,
+      title: STATUS_CODES[status] ?? 'Bad Request',
+      status,
+      detail: typeof error['message'] === 'string' ? error['message'] : undefined,
+    });
+  }
+  return undefined;
+}
+
+const TYPE_BY_STATUS: Record<number, string> = {
+  404: ProblemType.notFound,
+  405: ProblemType.methodNotAllowed,
+  413: ProblemType.payloadTooLarge,
+  415: ProblemType.unsupportedMediaType,
+};
+
+/** Nest's own exceptions: unknown routes (404) and body parser failures, which Nest wraps. */
+function fromHttpException(error: unknown): ProblemError | undefined {
+  if (!(error instanceof HttpException)) return undefined;
+  const fromCause = fromFastifyError(error.cause);
+  if (fromCause) return fromCause;
+  const status = error.getStatus();
+  if (status >= 500) return undefined;
+  if (status === 404) return ProblemError.notFound('No route matches the request.');
+  return new ProblemError({
+    type: TYPE_BY_STATUS[status] ?? ProblemType.malformedRequest,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail: status === 413 ? 'The request body exceeds the limit of 256 KiB.' : error.message,
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

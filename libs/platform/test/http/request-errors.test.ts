@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem } from './support/problem-assertions';
+import { startTestApp, token, type TestApp } from './support/test-app';
+
+let t: TestApp;
+let adminToken: string;
+beforeAll(async () => {
+  t = await startTestApp();
+  adminToken = await token({ roles: ['catalog:admin'] });
+});
+afterAll(async () => t?.close());
+
+const post = (body: string, contentType = 'application/json') =>
+  fetch(`${t.baseUrl}/v1/tenants/t1/things`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
+    body,
+  });
+
+describe('request errors are problem+json, never 5xx', () => {
+  it('answers 400 for malformed JSON', async () => {
+    await expectProblem(await post('{"name": "a",'), 400, 'malformed-request');
+  });
+
+  it('answers 400 with field errors for wrong types', async () => {
+    const body = await expectProblem(
+      await post(JSON.stringify({ name: 5, quantity: 'many' })),
+      400,
+      'validation-error',
+    );
+    const errors = body['errors'] as Array<{ in: string; pointer: string; message: string }>;
+    expect(errors.map((e) => e.pointer).sort()).toEqual(['/name', '/quantity']);
+    expect(errors.every((e) => e.in === 'body' && e.message.length > 0)).toBe(true);
+  });
+
+  it('answers 400 naming every unknown field', async () => {
+    const body = await expectProblem(
+      await post(JSON.stringify({ name: 'a', quantity: 1, extra: true })),
+      400,
+      'validation-error',
+    );
+    expect(body['errors']).toEqual([{ in: 'body', pointer: '/extra', message: 'unknown field' }]);
+  });
+
+  it('answers 400 for an invalid query value', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things?limit=999`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const body = await expectProblem(response, 400, 'validation-error');
+    expect(body['errors']).toEqual([expect.objectContaining({ in: 'query', pointer: '/limit' })]);
+  });
+
+  it('answers 413 for a body over 256 KiB', async () => {
+    const big = JSON.stringify({ name: 'a', quantity: 1, tags: ['x'.repeat(257 * 1024)] });
+    await expectProblem(await post(big), 413, 'payload-too-large');
+  });
+
+  it('accepts a body just under 256 KiB (then validates it)', async () => {
+    const almost = JSON.stringify({ name: 'a', quantity: 1, tags: ['x'.repeat(250 * 1024)] });
+    expect((await post(almost)).status).toBe(201);
+  });
+
+  it('answers 415 for a non-JSON body', async () => {
+    await expectProblem(await post('name=a', 'text/xml'), 415, 'unsupported-media-type');
+  });
+
+  it('answers 404 problem for an unknown route', async () => {
+    await expectProblem(await fetch(`${t.baseUrl}/v1/nothing/here`), 404, 'not-found');
+  });
+
+  it('answers 500 for an unexpected error without its message or stack, and logs the stack', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things/boom`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const text = await response.clone().text();
+    await expectProblem(response, 500, 'internal-error');
+    expect(text).not.toContain('secret internal detail');
+    expect(text).not.toContain('test-app.ts');
+    const requestId = response.headers.get('x-request-id');
+    const logged = t
+      .logLines()
+      .find((line) => line['msg'] === 'request failed' && line['requestId'] === requestId);
+    expect(JSON.stringify(logged?.['err'])).toContain('secret internal detail');
+  });
+
+  it('maps a registered domain error to its problem with headers', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things/locked`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    await expectProblem(response, 409, 'conflict');
+    expect(response.headers.get('retry-after')).toBe('3');
+  });
+});
+
+describe('request ids', () => {
+  it('echoes an X-Request-Id given by the caller', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/ping`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(response.headers.get('x-request-id')).toBe('abc-123');
+  });
+
+  it('generates a UUIDv7 when absent or unusable, also on error responses', async () => {
+    for (const headers of [{}, { 'x-request-id': 'has spaces and ünïcode' }]) {
+      const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things`, { headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('x-request-id')).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+    }
+  });
+});
