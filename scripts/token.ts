@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { signDevToken } from '../libs/platform/src/auth/jwt-verifier';
 import { TENANT_ID_PATTERN } from '../libs/platform/src/auth/principal';
 
-const USAGE = 'usage: npm run token -- --tenant <tenantId> --sub <userId> [--roles a,b] [--ttl 3600] [--secret <s>]';
+const USAGE =
+  'usage: npm run token -- --tenant <tenantId> --sub <userId> [--roles a,b] [--ttl 3600] [--secret <s>]';
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n${USAGE}\n`);
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   const secret = values.secret ?? process.env['AUTH_JWT_SECRET'];
   if (!secret) fail('no secret: set AUTH_JWT_SECRET (the one the services use) or pass --secret');
   if (secret.length < 32) fail('the secret must be at least 32 characters');
-  if (!values.tenant || !TENANT_ID_PATTERN.test(values.tenant)) fail(`--tenant must match ${TENANT_ID_PATTERN.source}`);
+  if (!values.tenant || !TENANT_ID_PATTERN.test(values.tenant))
+    fail(`--tenant must match ${TENANT_ID_PATTERN.source}`);
   if (!values.sub) fail('--sub is required');
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a positive number of seconds');

@@ -17,10 +17,17 @@ export interface CatalogReaderOptions {
   pageGraceSeconds?: number;
 }
 
+/** Both undefined when caching is switched off (benchmark baseline). */
+export interface CatalogCaches {
+  /** The current-version pointer: short TTL, near-cached, invalidated on every publish. */
+  pointer?: CacheAside;
+  /** Offers and pages: versioned keys. */
+  offers?: CacheAside;
+}
+
 /**
  * Reads published catalogs: versioned cache-aside in Redis (keys carry the catalog version, so a publish moves
- * readers to new keys instead of deleting old ones), PostgreSQL on a miss or when Redis fails. `cache` is
- * undefined when caching is switched off (benchmark baseline).
+ * readers to new keys instead of deleting old ones), PostgreSQL on a miss or when Redis fails.
  */
 export class CatalogReader {
   private readonly currentTtl: number;
@@ -30,7 +37,7 @@ export class CatalogReader {
   constructor(
     private readonly repository: CatalogRepository,
     private readonly keys: CatalogKeys,
-    private readonly cache: CacheAside | undefined,
+    private readonly caches: CatalogCaches,
     private readonly hotOffers: HotKeyTracker | undefined,
     options: CatalogReaderOptions = {},
   ) {
@@ -41,8 +48,8 @@ export class CatalogReader {
 
   async current(tenantId: string): Promise<CurrentCatalog> {
     const load = () => this.repository.findCurrent(tenantId);
-    const current = this.cache
-      ? await this.cache.getOrLoad(this.keys.current(tenantId), currentCodec, load, { ttlSeconds: this.currentTtl })
+    const current = this.caches.pointer
+      ? await this.caches.pointer.getOrLoad(this.keys.current(tenantId), currentCodec, load, { ttlSeconds: this.currentTtl })
       : await load();
     if (!current) throw new NoCatalogPublishedError();
     return current;
@@ -50,8 +57,8 @@ export class CatalogReader {
 
   async offer(tenantId: string, version: number, offerId: string): Promise<Offer> {
     const load = () => this.repository.findOffer(tenantId, version, offerId);
-    const offer = this.cache
-      ? await this.cache.getOrLoad(this.keys.offer(tenantId, version, offerId), offerCodec, load, { ttlSeconds: this.offerTtl })
+    const offer = this.caches.offers
+      ? await this.caches.offers.getOrLoad(this.keys.offer(tenantId, version, offerId), offerCodec, load, { ttlSeconds: this.offerTtl })
       : await load();
     if (offer) {
       this.hotOffers?.sample(this.keys.hotOffers(tenantId, version), offerId);
@@ -69,8 +76,8 @@ export class CatalogReader {
   /** Pages are expensive to build: misses go through distributed single-flight (one load across instances). */
   async page(tenantId: string, version: number, limit: number, cursor: string | undefined): Promise<OfferPage> {
     const load = () => this.repository.findOfferPage(tenantId, version, limit, cursor);
-    const page = this.cache
-      ? await this.cache.getOrLoad(this.keys.page(tenantId, version, limit, cursor), pageCodec, load, {
+    const page = this.caches.offers
+      ? await this.caches.offers.getOrLoad(this.keys.page(tenantId, version, limit, cursor), pageCodec, load, {
           ttlSeconds: this.offerTtl,
           graceSeconds: this.pageGrace,
           fill: { tenant: tenantId },
@@ -82,7 +89,7 @@ export class CatalogReader {
 
   /** A new version was published: drop the current-version pointer here, in Redis, and on every instance. */
   async currentChanged(tenantId: string): Promise<void> {
-    await this.cache?.invalidate([this.keys.current(tenantId)], { redis: true });
+    await this.caches.pointer?.invalidate([this.keys.current(tenantId)], { redis: true });
   }
 }
 

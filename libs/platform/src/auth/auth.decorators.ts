@@ -18,9 +18,11 @@ export const PRINCIPAL = Symbol('PRINCIPAL');
 export type RequestWithPrincipal = FastifyRequest & { [PRINCIPAL]?: Principal };
 
 /** The verified caller of a protected route. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const principal = context.switchToHttp().getRequest<RequestWithPrincipal>()[PRINCIPAL];
-  // A public route asking for a principal is a programming error, not a client error.
-  if (!principal) throw new Error('@CurrentPrincipal() used on a route without authentication');
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<RequestWithPrincipal>()[PRINCIPAL];
+    // A public route asking for a principal is a programming error, not a client error.
+    if (!principal) throw new Error('@CurrentPrincipal() used on a route without authentication');
+    return principal;
+  },
+);

@@ -32,9 +32,14 @@ export class Hs256TokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<Principal> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] }));
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      }));
     } catch (error) {
-      throw new InvalidTokenError(error instanceof errors.JWTExpired ? 'expired' : 'invalid', { cause: error });
+      throw new InvalidTokenError(error instanceof errors.JWTExpired ? 'expired' : 'invalid', {
+        cause: error,
+      });
     }
     const { sub, tenant_id: tenantId, roles } = payload;
     if (

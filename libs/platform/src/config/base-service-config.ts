@@ -7,7 +7,13 @@ const port = z
   .string()
   .regex(/^\d+$/, { message: 'expected a number' })
   .transform(Number)
-  .pipe(z.number().int().min(0, { message: 'expected a port 0..65535' }).max(65535, { message: 'expected a port 0..65535' }));
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(0, { message: 'expected a port 0..65535' })
+      .max(65535, { message: 'expected a port 0..65535' }),
+  );
 
 /** `a:1,b:2` → `['a:1', 'b:2']`, blanks dropped. */
 const commaList = z

@@ -43,7 +43,9 @@ function describeIssue(issue: z.core.$ZodIssue, env: Env): string {
   const raw = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
   if (raw === undefined || raw === '') return `${name}: required, not set`;
   // Secrets are never echoed back, only described.
-  const shown = /SECRET|PASSWORD|TOKEN|KEY/i.test(name) ? `a value of ${raw.length} characters` : JSON.stringify(raw);
+  const shown = /SECRET|PASSWORD|TOKEN|KEY/i.test(name)
+    ? `a value of ${raw.length} characters`
+    : JSON.stringify(raw);
   return `${name}: ${lowerFirst(issue.message)}, got ${shown}`;
 }
 

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import type { HealthIndicator } from '../observability/health-indicators';
 import { registerHttpMetrics } from '../observability/http-metrics';
+import { registerGracefulClose } from './graceful-close';
 import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
 import { registerRequestContext, requestIdFor } from './request-id';
@@ -45,6 +46,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());
   registerHttpMetrics(adapter.getInstance(), registry);
+  registerGracefulClose(adapter.getInstance());
 
   @Module({
     imports: [
@@ -60,7 +62,9 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   })
   class ServiceRootModule {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
   await app.init();

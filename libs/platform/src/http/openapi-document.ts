@@ -54,7 +54,10 @@ export class OpenApiDocumentBuilder {
         if (!spec) continue;
         const method = RequestMethod[Reflect.getMetadata('method', handler) as RequestMethod]?.toLowerCase();
         if (!method) continue;
-        const path = toOpenApiPath(Reflect.getMetadata('path', controller), Reflect.getMetadata('path', handler));
+        const path = toOpenApiPath(
+          Reflect.getMetadata('path', controller),
+          Reflect.getMetadata('path', handler),
+        );
         paths[path] = { ...paths[path], [method]: this.operation(spec, handler, controller, path) };
       }
     }
@@ -78,18 +81,26 @@ export class OpenApiDocumentBuilder {
     const body = spec.body ?? validated.body;
     const responses: JsonObject = {};
     for (const [status, response] of Object.entries(spec.responses)) {
-      const contentType = response.contentType ?? (Number(status) >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
+      const contentType =
+        response.contentType ?? (Number(status) >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
       responses[status] = {
         description: response.description,
         ...(response.headers && {
           headers: Object.fromEntries(
-            Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
+            Object.entries(response.headers).map(([name, description]) => [
+              name,
+              { description, schema: { type: 'string' } },
+            ]),
           ),
         }),
-        ...(response.schema && { content: { [contentType]: { schema: toSchema(response.schema, 'output') } } }),
+        ...(response.schema && {
+          content: { [contentType]: { schema: toSchema(response.schema, 'output') } },
+        }),
       };
     }
-    const problem = { content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } };
+    const problem = {
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
     responses['400'] ??= { description: 'Invalid request', ...problem };
     if (!isPublic) {
       responses['401'] ??= { description: 'Missing, invalid or expired token', ...problem };
@@ -113,7 +124,9 @@ export class OpenApiDocumentBuilder {
           schema: { type: 'string' },
         })),
       ],
-      ...(body && { requestBody: { required: true, content: { 'application/json': { schema: toSchema(body, 'input') } } } }),
+      ...(body && {
+        requestBody: { required: true, content: { 'application/json': { schema: toSchema(body, 'input') } } },
+      }),
       responses,
     };
   }
@@ -125,13 +138,16 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
 }
 
 function pathParameters(path: string, schema: z.ZodType | undefined): JsonObject[] {
-  const properties = schema ? ((toSchema(schema, 'input').properties as Record<string, JsonObject>) ?? {}) : {};
+  const properties = schema
+    ? ((toSchema(schema, 'input').properties as Record<string, JsonObject>) ?? {})
+    : {};
   return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => ({
     name,
     in: 'path',
     required: true,
     schema:
-      properties[name!] ?? (name === 'tenantId' ? { type: 'string', pattern: TENANT_ID_PATTERN.source } : { type: 'string' }),
+      properties[name!] ??
+      (name === 'tenantId' ? { type: 'string', pattern: TENANT_ID_PATTERN.source } : { type: 'string' }),
   }));
 }
 
@@ -139,16 +155,20 @@ function objectParameters(location: 'query', schema: z.ZodType | undefined): Jso
   if (!schema) return [];
   const json = toSchema(schema, 'input');
   const required = new Set((json.required as string[] | undefined) ?? []);
-  return Object.entries((json.properties as Record<string, JsonObject> | undefined) ?? {}).map(([name, property]) => ({
-    name,
-    in: location,
-    required: required.has(name),
-    schema: property,
-  }));
+  return Object.entries((json.properties as Record<string, JsonObject> | undefined) ?? {}).map(
+    ([name, property]) => ({
+      name,
+      in: location,
+      required: required.has(name),
+      schema: property,
+    }),
+  );
 }
 
 function toOpenApiPath(controllerPath: unknown, handlerPath: unknown): string {
   const first = (value: unknown) => (Array.isArray(value) ? String(value[0] ?? '') : String(value ?? ''));
-  const joined = `/${first(controllerPath)}/${first(handlerPath)}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  const joined = `/${first(controllerPath)}/${first(handlerPath)}`
+    .replace(/\/+/g, '/')
+    .replace(/(.)\/$/, '$1');
   return joined.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

@@ -66,7 +66,10 @@ export class OperationalController {
   }
 
   @Get('docs/assets/:file')
-  async docsAsset(@Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+  async docsAsset(
+    @Param('file') file: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
     if (!SWAGGER_ASSETS.has(file)) throw ProblemError.notFound('No such documentation asset.');
     const dir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
     void reply.header('content-type', file.endsWith('.css') ? 'text/css' : 'text/javascript');

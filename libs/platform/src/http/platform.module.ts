@@ -5,7 +5,11 @@ import { Registry } from 'prom-client';
 import { AuthGuard } from '../auth/auth.guard';
 import { Hs256TokenVerifier, JWT_VERIFIER } from '../auth/jwt-verifier';
 import type { BaseServiceConfig } from '../config/base-service-config';
-import { HEALTH_INDICATORS, HealthIndicatorRegistry, type HealthIndicator } from '../observability/health-indicators';
+import {
+  HEALTH_INDICATORS,
+  HealthIndicatorRegistry,
+  type HealthIndicator,
+} from '../observability/health-indicators';
 import { METRICS_REGISTRY } from '../observability/http-metrics';
 import { loggerParams } from '../observability/logger-options';
 import { OpenApiDocumentBuilder } from './openapi-document';
@@ -37,7 +41,11 @@ export class PlatformModule {
       imports: [
         DiscoveryModule,
         LoggerModule.forRoot(
-          loggerParams({ service: options.service, level: options.config.LOG_LEVEL, stream: options.logStream }),
+          loggerParams({
+            service: options.service,
+            level: options.config.LOG_LEVEL,
+            stream: options.logStream,
+          }),
         ),
       ],
       controllers: [OperationalController],

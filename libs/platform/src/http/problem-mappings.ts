@@ -17,7 +17,10 @@ interface Mapping {
 export class ProblemMappings {
   private readonly mappings: Mapping[] = [];
 
-  register<E extends Error>(codeOrClass: string | (abstract new (...args: never[]) => E), map: ProblemMapper<E>): this {
+  register<E extends Error>(
+    codeOrClass: string | (abstract new (...args: never[]) => E),
+    map: ProblemMapper<E>,
+  ): this {
     const matches =
       typeof codeOrClass === 'string'
         ? (error: unknown) => isObject(error) && error['code'] === codeOrClass

@@ -88,7 +88,13 @@ export class ProblemError extends Error {
   }
 
   static validation(detail: string, errors: ProblemFieldError[]): ProblemError {
-    return new ProblemError({ type: ProblemType.validation, title: 'Validation failed', status: 400, detail, errors });
+    return new ProblemError({
+      type: ProblemType.validation,
+      title: 'Validation failed',
+      status: 400,
+      detail,
+      errors,
+    });
   }
 
   static unauthorized(detail: string): ProblemError {

@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
-import { LOG_CONTEXT, UNMATCHED_ROUTE, type RawRequestWithLogContext } from '../observability/request-log-context';
+import {
+  LOG_CONTEXT,
+  UNMATCHED_ROUTE,
+  type RawRequestWithLogContext,
+} from '../observability/request-log-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

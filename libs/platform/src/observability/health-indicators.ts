@@ -34,7 +34,9 @@ export class HealthIndicatorRegistry {
 
   async readiness(timeoutMs = CHECK_TIMEOUT_MS): Promise<ReadinessReport> {
     const results = await Promise.all(
-      [...this.indicators.values()].map(async (indicator) => [indicator, await checkWithin(indicator, timeoutMs)] as const),
+      [...this.indicators.values()].map(
+        async (indicator) => [indicator, await checkWithin(indicator, timeoutMs)] as const,
+      ),
     );
     let status: ReadinessReport['status'] = 'up';
     for (const [indicator, result] of results) {
@@ -42,7 +44,10 @@ export class HealthIndicatorRegistry {
       if (indicator.critical && result === 'down') status = 'down';
       else if (status === 'up') status = 'degraded';
     }
-    return { status, checks: Object.fromEntries(results.map(([indicator, result]) => [indicator.name, result])) };
+    return {
+      status,
+      checks: Object.fromEntries(results.map(([indicator, result]) => [indicator.name, result])),
+    };
   }
 }
 

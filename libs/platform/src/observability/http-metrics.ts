@@ -15,7 +15,11 @@ export function registerHttpMetrics(instance: FastifyInstance, registry: Registr
   });
   instance.addHook('onResponse', (request, reply, done) => {
     histogram.observe(
-      { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
     done();

@@ -49,8 +49,10 @@ export function loggerParams(input: LoggerOptionsInput): Params {
           req: () => undefined,
           res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         },
-        customSuccessMessage: (_req: IncomingMessage, res: ServerResponse) => `request completed ${res.statusCode}`,
-        customErrorMessage: (_req: IncomingMessage, res: ServerResponse) => `request failed ${res.statusCode}`,
+        customSuccessMessage: (_req: IncomingMessage, res: ServerResponse) =>
+          `request completed ${res.statusCode}`,
+        customErrorMessage: (_req: IncomingMessage, res: ServerResponse) =>
+          `request failed ${res.statusCode}`,
         customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
           err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       },

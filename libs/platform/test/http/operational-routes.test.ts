@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './support/problem-assertions';
 import { startTestApp, token, type TestApp } from './support/test-app';
 
+/** Just enough typing to walk a JSON document in assertions. */
+type JsonNode = { [key: string]: JsonNode };
+
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
@@ -12,7 +15,7 @@ describe('OpenAPI', () => {
   it('documents the routes with their zod-derived schemas', async () => {
     const response = await fetch(`${t.baseUrl}/docs/openapi.json`);
     expect(response.status).toBe(200);
-    const doc = (await response.json()) as any;
+    const doc = (await response.json()) as JsonNode;
     expect(doc.openapi).toBe('3.1.0');
     const create = doc.paths['/v1/tenants/{tenantId}/things'].post;
     expect(create.security).toEqual([{ bearerAuth: [] }]);

@@ -1,0 +1,123 @@
+import { TOPICS } from '@cpq/contracts';
+import { createDatabase, KafkaEventConsumer, OutboxRelay, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  HotKeyTracker,
+  leaseFillLock,
+  NearCache,
+  NearCacheInvalidationBus,
+  RedisCacheAside,
+  RedisDedupWindow,
+  RedisLeaseManager,
+  RedisRuntime,
+  RuntimeMetrics,
+  redisConfigFromEnv,
+  type RuntimeLogger,
+} from '@cpq/redis-runtime';
+import type { Registry } from 'prom-client';
+import type { Kysely } from 'kysely';
+import { CatalogKeys } from './application/catalog-keys';
+import { CatalogPrewarmer } from './application/catalog-prewarmer';
+import { CatalogPublisher } from './application/catalog-publisher';
+import { CatalogReader } from './application/catalog-reader';
+import type { CatalogTables } from './adapters/catalog.tables';
+import { KyselyCatalogRepository } from './adapters/kysely-catalog.repository';
+import type { CatalogConfig } from './config';
+
+export const SERVICE_NAME = 'catalog-service';
+
+/** Everything catalog-service runs on, built once at start-up (the composition root) and closed in order. */
+export interface CatalogRuntime {
+  readonly config: CatalogConfig;
+  readonly redis: RedisRuntime;
+  readonly database: Database<CatalogTables>;
+  readonly reader: CatalogReader;
+  readonly publisher: CatalogPublisher;
+  readonly prewarmer: CatalogPrewarmer;
+  /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
+  startEvents(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openCatalogRuntime(
+  config: CatalogConfig,
+  registry: Registry,
+  /** A pino logger (or anything with its info/warn/error/debug). */
+  logger: EventsLogger & RuntimeLogger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CatalogRuntime> {
+  const metrics = new RuntimeMetrics({ registry });
+  const redis = await RedisRuntime.open({ config: redisConfigFromEnv(env), env: config.APP_ENV, metrics, logger, name: SERVICE_NAME });
+  const database = createDatabase<CatalogTables>({ url: config.DATABASE_URL, applicationName: SERVICE_NAME });
+  const repository = new KyselyCatalogRepository(database.db as Kysely<CatalogTables>);
+  const keys = new CatalogKeys(redis.keys);
+  const bus = await NearCacheInvalidationBus.open(redis.connection('cache'), redis.keys.channel('catalog-near-cache-invalidation'), logger);
+  const fillLeases = new RedisLeaseManager({ connection: redis.connection('rate'), keys: redis.keys, family: 'catalog-fill-lease', logger });
+  const nearTtl = config.CATALOG_NEAR_CACHE_TTL_MS;
+  const cacheOptions = { connection: redis.connection('cache'), logger, invalidationBus: bus, fillLock: leaseFillLock(fillLeases) };
+  const pointerCache = new RedisCacheAside({ ...cacheOptions, nearCache: new NearCache({ maxEntries: 10_000, ttlMs: nearTtl }) });
+  const offerCache = new RedisCacheAside({
+    ...cacheOptions,
+    ...(config.CATALOG_OFFER_NEAR_CACHE ? { nearCache: new NearCache({ maxEntries: 50_000, ttlMs: nearTtl }) } : {}),
+  });
+  const hotOffers = new HotKeyTracker({ connection: redis.connection('cache'), sampleRate: config.CATALOG_HOT_SAMPLE_RATE });
+  const caches = config.CATALOG_CACHE ? { pointer: pointerCache, offers: offerCache } : {};
+  const reader = new CatalogReader(repository, keys, caches, hotOffers);
+  const prewarmer = new CatalogPrewarmer(
+    repository,
+    keys,
+    offerCache,
+    hotOffers,
+    new RedisLeaseManager({ connection: redis.connection('rate'), keys: redis.keys, family: 'catalog-prewarm-lease', logger }),
+    { topOffers: config.CATALOG_PREWARM_TOP },
+  );
+
+  const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE_NAME };
+  const relay = new OutboxRelay({ db: database.db, schema: 'catalog', kafka, logger });
+  const publisher = new CatalogPublisher(repository, reader, relay);
+  // Every instance drops its current-version pointer on a publish (no inbox: the handler is idempotent).
+  const invalidation = new KafkaEventConsumer({
+    mode: 'broadcast',
+    kafka,
+    groupId: `${SERVICE_NAME}-pointer-invalidation`,
+    topics: [TOPICS.catalogPublished],
+    logger,
+    handle: async (event) => reader.currentChanged(event.tenantId),
+  });
+  // One instance per event pre-warms the new version (inbox-deduplicated, Redis dedup as a pre-check).
+  const prewarm = new KafkaEventConsumer({
+    kafka,
+    groupId: `${SERVICE_NAME}-prewarm`,
+    topics: [TOPICS.catalogPublished],
+    db: database.db,
+    schema: 'catalog',
+    dedup: new RedisDedupWindow({ connection: redis.connection('session'), keys: redis.keys, family: 'catalog-event-dedup', logger }),
+    logger,
+    handle: async (event) => {
+      if (event.eventType !== TOPICS.catalogPublished) return;
+      await prewarmer.prewarm(event.tenantId, event.payload.catalogVersion);
+    },
+  });
+
+  let eventsStarted = false;
+  return {
+    config,
+    redis,
+    database,
+    reader,
+    publisher,
+    prewarmer,
+    async startEvents() {
+      if (!config.CATALOG_EVENTS || eventsStarted) return;
+      eventsStarted = true;
+      relay.start();
+      await Promise.all([invalidation.start(), prewarm.start()]);
+    },
+    async close() {
+      await Promise.allSettled([invalidation.stop(), prewarm.stop()]);
+      await relay.stop();
+      await bus.close();
+      await redis.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { CatalogPublisher } from '../application/catalog-publisher';
+import type { CatalogReader } from '../application/catalog-reader';
+import type { CurrentCatalog, Offer, OfferPage, PublishedCatalog } from '../domain/offer';
+import {
+  currentCatalogSchema,
+  offerPageQuerySchema,
+  offerPageSchema,
+  offerParamsSchema,
+  offerSchema,
+  publishCatalogBodySchema,
+  publishedCatalogSchema,
+  tenantParamsSchema,
+  versionOfferParamsSchema,
+  versionParamsSchema,
+} from './catalog.schemas';
+
+export const CATALOG_READER = Symbol('CatalogReader');
+export const CATALOG_PUBLISHER = Symbol('CatalogPublisher');
+
+const problems = {
+  400: { description: 'Invalid request (problem+json)' },
+  401: { description: 'Missing, invalid or expired token' },
+  403: { description: 'Token of another tenant, or missing role' },
+};
+
+@Controller('v1/tenants/:tenantId/catalog')
+export class CatalogController {
+  constructor(
+    @Inject(CATALOG_READER) private readonly reader: CatalogReader,
+    @Inject(CATALOG_PUBLISHER) private readonly publisher: CatalogPublisher,
+  ) {}
+
+  @Post('versions')
+  @HttpCode(201)
+  @RequireRoles('catalog:admin')
+  @ApiOperation({
+    summary: 'Publish a catalog as the next immutable version and make it current',
+    tags: ['catalog'],
+    responses: { 201: { description: 'Published', schema: publishedCatalogSchema }, ...problems, 413: { description: 'Body over 256 KiB' } },
+  })
+  publish(
+    @ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>,
+    @ZodBody(publishCatalogBodySchema) body: z.infer<typeof publishCatalogBodySchema>,
+    @Req() request: FastifyRequest,
+  ): Promise<PublishedCatalog> {
+    return this.publisher.publish(params.tenantId, body.offers as Offer[], String(request.id));
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'The current catalog version',
+    tags: ['catalog'],
+    responses: { 200: { description: 'Current version', schema: currentCatalogSchema }, ...problems, 404: { description: 'None published' } },
+  })
+  current(@ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>): Promise<CurrentCatalog> {
+    return this.reader.current(params.tenantId);
+  }
+
+  @Get('versions/:version/offers/:offerId')
+  @ApiOperation({
+    summary: 'An offer of a given catalog version',
+    tags: ['catalog'],
+    responses: { 200: { description: 'The offer', schema: offerSchema }, ...problems, 404: { description: 'Unknown version or offer' } },
+  })
+  offer(@ZodParams(versionOfferParamsSchema) params: z.infer<typeof versionOfferParamsSchema>): Promise<Offer> {
+    return this.reader.offer(params.tenantId, params.version, params.offerId);
+  }
+
+  @Get('offers/:offerId')
+  @ApiOperation({
+    summary: 'An offer of the current catalog version',
+    tags: ['catalog'],
+    responses: {
+      200: { description: 'The offer', schema: offerSchema, headers: { 'Catalog-Version': 'The version it was read from' } },
+      ...problems,
+      404: { description: 'No catalog published, or unknown offer' },
+    },
+  })
+  async currentOffer(
+    @ZodParams(offerParamsSchema) params: z.infer<typeof offerParamsSchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Offer> {
+    const { catalogVersion, offer } = await this.reader.currentOffer(params.tenantId, params.offerId);
+    reply.header('Catalog-Version', String(catalogVersion));
+    return offer;
+  }
+
+  @Get('versions/:version/offers')
+  @ApiOperation({
+    summary: 'A page of offers of a catalog version, ordered by offerId',
+    tags: ['catalog'],
+    responses: { 200: { description: 'The page', schema: offerPageSchema }, ...problems, 404: { description: 'Unknown version' } },
+  })
+  page(
+    @ZodParams(versionParamsSchema) params: z.infer<typeof versionParamsSchema>,
+    @ZodQuery(offerPageQuerySchema) query: z.infer<typeof offerPageQuerySchema>,
+  ): Promise<OfferPage> {
+    return this.reader.page(params.tenantId, params.version, query.limit, query.cursor);
+  }
+}

@@ -1,0 +1,39 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { Hs256TokenVerifier, InvalidTokenError, signDevToken } from './jwt-verifier';
+
+const secret = 's'.repeat(40);
+const verifier = new Hs256TokenVerifier(secret);
+
+describe('Hs256TokenVerifier', () => {
+  it('accepts a dev token and returns the principal', async () => {
+    const token = await signDevToken({ secret, tenantId: 't1', sub: 'u1', roles: ['catalog:admin'] });
+    expect(await verifier.verify(token)).toEqual({ sub: 'u1', tenantId: 't1', roles: ['catalog:admin'] });
+  });
+
+  it('refuses expired tokens as expired', async () => {
+    const token = await signDevToken({ secret, tenantId: 't1', sub: 'u1', roles: [], ttlSeconds: -10 });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });
+  });
+
+  it('refuses tokens without tenant_id, without exp or with another algorithm', async () => {
+    const key = new TextEncoder().encode(secret);
+    const noTenant = await new SignJWT({ roles: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setExpirationTime('1h')
+      .sign(key);
+    const noExp = await new SignJWT({ tenant_id: 't1', roles: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .sign(key);
+    const hs512 = await new SignJWT({ tenant_id: 't1', roles: [] })
+      .setProtectedHeader({ alg: 'HS512' })
+      .setSubject('u1')
+      .setExpirationTime('1h')
+      .sign(key);
+    for (const token of [noTenant, noExp, hs512]) {
+      await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
+});
