@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './support/problem-assertions';
 import { startTestApp, token, type TestApp } from './support/test-app';
 
-/** Just enough typing to walk a JSON document in assertions. */
-type JsonNode = { [key: string]: JsonNode };
+/** Walks a parsed JSON document; a missing step yields undefined (and fails the assertion). */
+function at(value: unknown, ...keys: string[]): unknown {
+  return keys.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], value);
+}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -15,31 +17,33 @@ describe('OpenAPI', () => {
   it('documents the routes with their zod-derived schemas', async () => {
     const response = await fetch(`${t.baseUrl}/docs/openapi.json`);
     expect(response.status).toBe(200);
-    const doc = (await response.json()) as JsonNode;
-    expect(doc.openapi).toBe('3.1.0');
-    const create = doc.paths['/v1/tenants/{tenantId}/things'].post;
-    expect(create.security).toEqual([{ bearerAuth: [] }]);
-    expect(create['x-required-roles']).toEqual(['catalog:admin']);
-    const bodySchema = create.requestBody.content['application/json'].schema;
-    expect(bodySchema.required).toEqual(['name', 'quantity']);
-    expect(bodySchema.additionalProperties).toBe(false);
-    expect(bodySchema.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
-    expect(create.responses['201'].content['application/json'].schema.properties.id).toEqual({
+    const doc = (await response.json()) as unknown;
+    expect(at(doc, 'openapi')).toBe('3.1.0');
+    const create = at(doc, 'paths', '/v1/tenants/{tenantId}/things', 'post');
+    expect(at(create, 'security')).toEqual([{ bearerAuth: [] }]);
+    expect(at(create, 'x-required-roles')).toEqual(['catalog:admin']);
+    const bodySchema = at(create, 'requestBody', 'content', 'application/json', 'schema');
+    expect(at(bodySchema, 'required')).toEqual(['name', 'quantity']);
+    expect(at(bodySchema, 'additionalProperties')).toBe(false);
+    expect(at(bodySchema, 'properties', 'quantity')).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(
+      at(create, 'responses', '201', 'content', 'application/json', 'schema', 'properties', 'id'),
+    ).toEqual({
       type: 'string',
     });
-    expect(create.parameters).toContainEqual(
+    expect(at(create, 'parameters')).toContainEqual(
       expect.objectContaining({ name: 'tenantId', in: 'path', required: true }),
     );
-    const list = doc.paths['/v1/tenants/{tenantId}/things'].get;
-    expect(list.parameters).toContainEqual(
+    const list = at(doc, 'paths', '/v1/tenants/{tenantId}/things', 'get');
+    expect(at(list, 'parameters')).toContainEqual(
       expect.objectContaining({
         name: 'limit',
         in: 'query',
         schema: expect.objectContaining({ maximum: 200 }),
       }),
     );
-    expect(doc.paths['/v1/ping'].get.security).toEqual([]);
-    expect(doc.paths['/v1/tenants/{tenantId}/things/boom']).toBeUndefined();
+    expect(at(doc, 'paths', '/v1/ping', 'get', 'security')).toEqual([]);
+    expect(at(doc, 'paths', '/v1/tenants/{tenantId}/things/boom')).toBeUndefined();
   });
 
   it('serves Swagger UI at /docs', async () => {
