@@ -1,4 +1,4 @@
-import { createServiceApp, databaseHealth, redisHealthIndicators, type HealthIndicator } from '@cpq/platform';
+import { createServiceApp, databaseHealth, kafkaHealthIndicator, redisHealthIndicators, type HealthIndicator } from '@cpq/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -21,9 +21,12 @@ export async function createCatalogApp(
   const registry = new Registry();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: SERVICE_NAME } }, options.logStream ?? process.stdout);
   const runtime = await openCatalogRuntime(config, registry, logger, options.env);
+  const kafka = kafkaHealthIndicator({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE_NAME}-health` });
+  runtime.onClose(() => kafka.close());
   const healthIndicators: HealthIndicator[] = [
     { name: 'postgres', critical: true, check: () => databaseHealth(runtime.database.db) },
     ...redisHealthIndicators(runtime.redis),
+    kafka,
   ];
   const app = await createServiceApp({
     service: SERVICE_NAME,

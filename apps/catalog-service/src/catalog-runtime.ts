@@ -35,6 +35,8 @@ export interface CatalogRuntime {
   readonly prewarmer: CatalogPrewarmer;
   /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
   startEvents(): Promise<void>;
+  /** Registers something to close first when the runtime closes. */
+  onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function openCatalogRuntime(
   });
 
   let eventsStarted = false;
+  const closers: (() => Promise<void>)[] = [];
   return {
     config,
     redis,
@@ -112,7 +115,11 @@ export async function openCatalogRuntime(
       relay.start();
       await Promise.all([invalidation.start(), prewarm.start()]);
     },
+    onClose(close) {
+      closers.push(close);
+    },
     async close() {
+      await Promise.allSettled(closers.map((close) => close()));
       await Promise.allSettled([invalidation.stop(), prewarm.stop()]);
       await relay.stop();
       await bus.close();

@@ -11,6 +11,7 @@ export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './o
 export { backoffDelay, type BackoffOptions } from './backoff';
 export { eventHeaders, readEventHeaders, type EventHeaders } from './event-headers';
 export { createKafkaClient, type KafkaConnectionOptions } from './kafka-client';
+export { kafkaHealthIndicator, type KafkaHealthIndicator } from './kafka-health';
 export { silentEventsLogger, type EventsLogger } from './events-logger';
 export {
   KafkaEventConsumer,
