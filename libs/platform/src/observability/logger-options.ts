@@ -39,9 +39,14 @@ export function loggerParams(input: LoggerOptionsInput): Params {
         // The id Fastify assigned (from X-Request-Id or a new UUIDv7), copied onto the raw request.
         genReqId: (req: IncomingMessage) => logContextOf(req)?.requestId ?? 'unknown',
         customAttributeKeys: { responseTime: 'durationMs' },
-        customProps: (req: IncomingMessage) => {
+        // pino-http calls this twice: when it creates the request's child logger (every line logged during the
+        // request carries what is returned then) and again for the completion line, which already has the
+        // first call's fields. Returning the request id first and the rest at completion keeps each key once.
+        customProps: (req: IncomingMessage, res: ServerResponse) => {
           const context = logContextOf(req);
-          return context ? { ...context } : {};
+          if (!context) return {};
+          const { requestId, ...rest } = context;
+          return res.headersSent ? rest : { requestId };
         },
         serializers: {
           // Nothing from the request object itself: its URL carries tenant and resource ids and its headers

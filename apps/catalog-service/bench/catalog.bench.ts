@@ -1,0 +1,234 @@
+// Benchmark (not a test) of GET /v1/tenants/{t}/catalog/offers/{id}: catalog-service with its Redis cache warm,
+// with the in-process near-cache on, with caching off (PostgreSQL every time), against a bare Fastify route doing
+// one ioredis GET of the same cached value. `npm run bench:catalog`; BENCH_DURATION_S (default 8),
+// BENCH_WARMUP_S (2), BENCH_ROUNDS (2), BENCH_CONNECTIONS (50). Needs the infrastructure up (`npm run infra -- up`).
+//
+// The services run as child processes through @swc-node/register (tsx emits no decorator metadata, NestJS needs
+// it), with the default LOG_LEVEL (info: request logging is part of what is measured), stdout to a file.
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { join, resolve } from 'node:path';
+import { signDevToken } from '@cpq/platform';
+import Redis from 'ioredis';
+import { load, type LoadResult } from './load';
+import { freePort, startChild, type Child } from './processes';
+
+const ROOT = resolve(__dirname, '../../..');
+const SECRET = 'catalog-bench-secret-catalog-bench-secret';
+const DURATION_S = positive('BENCH_DURATION_S', 8);
+const WARMUP_S = positive('BENCH_WARMUP_S', 2);
+const ROUNDS = positive('BENCH_ROUNDS', 2);
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
+const OFFER_COUNT = 200;
+const OFFER_ID = 'offer-0042';
+/** Events on: startup stays ~1 s and the relay/consumers are idle during reads; the publish takes the real path. */
+const CATALOG_EVENTS = process.env.BENCH_CATALOG_EVENTS === 'off' ? 'off' : 'on';
+
+const infra = {
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
+  REDIS_CACHE_URL: process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379',
+  REDIS_RATE_URL: process.env.REDIS_RATE_URL ?? 'redis://127.0.0.1:6380',
+  REDIS_SESSION_URL: process.env.REDIS_SESSION_URL ?? 'redis://127.0.0.1:6381',
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+};
+
+interface Target {
+  key: 'bare' | 'cache' | 'near' | 'off';
+  label: string;
+  child?: Child;
+  headers: Record<string, string>;
+  runs: LoadResult[];
+}
+
+function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function get(url: string, headers: Record<string, string>) {
+  const response = await fetch(url, { headers });
+  return { status: response.status, text: await response.text(), version: response.headers.get('catalog-version') };
+}
+
+async function main(): Promise<void> {
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const appEnv = `bench${runId}`; // a key segment, ≤ 32 chars
+  const tenant = `bench-${runId}`;
+  const logDir = join(ROOT, '.data', 'bench', appEnv);
+  const children: Child[] = [];
+  const redis = new Redis(infra.REDIS_CACHE_URL);
+  try {
+    const serviceEnv = (port: number, extra: Record<string, string>): NodeJS.ProcessEnv => ({
+      ...process.env,
+      ...infra,
+      SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
+      APP_ENV: appEnv,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+      CATALOG_EVENTS,
+      ...extra,
+    });
+    const service = async (name: string, extra: Record<string, string>) => {
+      const port = await freePort();
+      const child = await startChild({
+        name,
+        args: ['-r', '@swc-node/register', 'apps/catalog-service/src/main.ts'],
+        cwd: ROOT,
+        env: serviceEnv(port, extra),
+        port,
+        logDir,
+      });
+      children.push(child);
+      return child;
+    };
+
+    const started = Date.now();
+    // One after another: on a small machine, parallel starts of three Nest apps just fight over the CPU.
+    const cache = await service('service-cache-on', { CATALOG_CACHE: 'on', CATALOG_OFFER_NEAR_CACHE: 'off' });
+    const near = await service('service-near-cache-on', { CATALOG_CACHE: 'on', CATALOG_OFFER_NEAR_CACHE: 'on' });
+    const off = await service('service-cache-off', { CATALOG_CACHE: 'off', CATALOG_OFFER_NEAR_CACHE: 'off' });
+    const startupS = (Date.now() - started) / 1000;
+
+    // Publish a catalog through the API with an admin token.
+    const admin = await signDevToken({ secret: SECRET, tenantId: tenant, sub: 'bench-admin', roles: ['catalog:admin'] });
+    const offers = Array.from({ length: OFFER_COUNT }, (_, i) => ({
+      offerId: `offer-${String(i).padStart(4, '0')}`,
+      displayName: `Offer ${i}`,
+      status: 'ACTIVE',
+      eligibleActions: ['ADD', 'CHANGE'],
+      attributes: { speedMbps: 100 * (i + 1), managed: i % 2 === 0, tier: i % 3 === 0 ? 'gold' : 'silver' },
+      rules: { minQuantity: 1, maxQuantity: 10 },
+    }));
+    const published = await fetch(`${cache.url}/v1/tenants/${tenant}/catalog/versions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ offers }),
+    });
+    const publishedBody = (await published.json()) as { catalogVersion: number };
+    if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${JSON.stringify(publishedBody)}`);
+    const version = publishedBody.catalogVersion;
+
+    // A reader token (no roles): the route is "any".
+    const reader = await signDevToken({ secret: SECRET, tenantId: tenant, sub: 'bench-reader', roles: [], ttlSeconds: 3600 });
+    const auth = { authorization: `Bearer ${reader}` };
+    const path = `/v1/tenants/${tenant}/catalog/offers/${OFFER_ID}`;
+
+    // Warm the offer's keys (current pointer + offer) and read the cached value the bare route will GET.
+    for (const child of [cache, near]) {
+      for (let i = 0; i < 3; i++) await get(child.url + path, auth);
+    }
+    const offerKey = `${appEnv}:catalog-service:${tenant}:catalog:offer:v${version}:${OFFER_ID}`;
+    const raw = await redis.get(offerKey);
+    if (raw === null) throw new Error(`the warm offer key ${offerKey} is not in Redis`);
+    const stored = JSON.parse(raw) as { schemaVersion: number; payload: unknown };
+    const ttl = await redis.ttl(offerKey);
+
+    const barePort = await freePort();
+    const bare = await startChild({
+      name: 'bare-fastify-redis',
+      args: ['-r', '@swc-node/register', 'apps/catalog-service/bench/bare-route.ts'],
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
+        REDIS_CACHE_URL: infra.REDIS_CACHE_URL,
+        BARE_PORT: String(barePort),
+        BARE_APP_ENV: appEnv,
+        BARE_CATALOG_VERSION: String(version),
+      },
+      port: barePort,
+      logDir,
+    });
+    children.push(bare);
+
+    const targets: Target[] = [
+      { key: 'bare', label: 'bare Fastify + 1 ioredis GET', child: bare, headers: {}, runs: [] },
+      { key: 'cache', label: 'service, Redis cache warm', child: cache, headers: auth, runs: [] },
+      { key: 'near', label: 'service, near-cache on', child: near, headers: auth, runs: [] },
+      { key: 'off', label: 'service, caching off (PostgreSQL)', child: off, headers: auth, runs: [] },
+    ];
+
+    // Every target answers 200 with the same body before anything is measured.
+    const reference = await get(bare.url + path, {});
+    if (reference.status !== 200) throw new Error(`bare route answered ${reference.status}: ${reference.text}`);
+    if (!isDeepStrictEqual(JSON.parse(reference.text), stored.payload)) throw new Error('bare route body differs from the cached payload');
+    const bodyNotes: string[] = [];
+    for (const target of targets.slice(1)) {
+      const answer = await get(target.child!.url + path, target.headers);
+      if (answer.status !== 200) throw new Error(`${target.label} answered ${answer.status}: ${answer.text}`);
+      if (answer.version !== String(version)) throw new Error(`${target.label}: Catalog-Version ${answer.version}, expected ${version}`);
+      if (answer.text === reference.text) bodyNotes.push(`${target.key}: identical bytes`);
+      else if (isDeepStrictEqual(JSON.parse(answer.text), JSON.parse(reference.text))) bodyNotes.push(`${target.key}: same JSON (key order differs)`);
+      else throw new Error(`${target.label} body differs from the bare route's:\n${answer.text}\n${reference.text}`);
+    }
+
+    console.log(`catalog-service offer-read benchmark  (node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)`);
+    console.log(`  APP_ENV=${appEnv} tenant=${tenant} catalog v${version} (${OFFER_COUNT} offers), GET ${path.replace(tenant, '{t}')}`);
+    console.log(`  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`);
+    console.log(`  services: LOG_LEVEL=info (stdout -> ${join('.data', 'bench', appEnv)}/*.log), CATALOG_EVENTS=${CATALOG_EVENTS}` +
+      ` (events on: startup ${startupS.toFixed(1)} s for all three; relay/consumers idle during reads)`);
+    console.log(`  bodies checked: 200 from all four, ${bodyNotes.join(', ')}`);
+    console.log(`  autocannon: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s), alternating order; medians`);
+
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const url = target.child!.url + path;
+        await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: WARMUP_S });
+        const result = await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: DURATION_S });
+        target.runs.push(result);
+        process.stderr.write(`  round ${round + 1} ${target.label}: ${Math.round(result.reqPerSec)} req/s\n`);
+      }
+    }
+
+    const rows = targets.map((t) => ({
+      label: t.label,
+      rps: median(t.runs.map((r) => r.reqPerSec)),
+      p50: median(t.runs.map((r) => r.p50Ms)),
+      p99: median(t.runs.map((r) => r.p99Ms)),
+      errors: t.runs.reduce((n, r) => n + r.errors, 0),
+      non2xx: t.runs.reduce((n, r) => n + r.non2xx, 0),
+      rounds: t.runs.map((r) => Math.round(r.reqPerSec)).join(' / '),
+    }));
+    const w = Math.max(...rows.map((r) => r.label.length));
+    console.log('');
+    console.log(`  ${'name'.padEnd(w)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'err/non2xx'.padStart(10)}  rounds req/s`);
+    for (const r of rows) {
+      console.log(
+        `  ${r.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(8)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.rounds}`,
+      );
+    }
+    const rps = Object.fromEntries(targets.map((t, i) => [t.key, rows[i]!.rps])) as Record<Target['key'], number>;
+    const ratios: [string, number, number][] = [
+      ['service (cache warm) / bare route', rps.cache / rps.bare, 0.8],
+      ['near-cache / bare route', rps.near / rps.bare, 1.2],
+      ['cache warm / caching off', rps.cache / rps.off, 2.5],
+    ];
+    console.log('');
+    for (const [name, ratio, target] of ratios) {
+      console.log(`  ${name.padEnd(34)} ${ratio.toFixed(2)}x  (target >= ${target}x)  ${ratio >= target ? 'ok' : 'MISSED'}`);
+    }
+    const failed = rows.filter((r) => r.errors + r.non2xx > 0);
+    if (failed.length) console.log(`\n  WARNING: errors or non-2xx answers in: ${failed.map((r) => r.label).join(', ')}`);
+  } finally {
+    await Promise.allSettled(children.map((c) => c.stop()));
+    redis.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('catalog bench failed:', error);
+    process.exit(1);
+  },
+);
