@@ -6,7 +6,7 @@ import { uniqueId } from '../../../../test/support/unique';
 
 describe('createDatabase', () => {
   const schema = uniqueId('it_db').replace(/-/g, '_');
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   const database = createDatabase<any>({
     url: infraEnv().databaseUrl,
     schema,
@@ -48,7 +48,7 @@ describe('createDatabase', () => {
 });
 
 describe('countQueries', () => {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   const database = createDatabase<any>({ url: infraEnv().databaseUrl, poolMax: 2 });
   afterAll(() => database.close());
 
