@@ -23,6 +23,9 @@ const OFFER_COUNT = 200;
 const OFFER_ID = 'offer-0042';
 /** Events on: startup stays ~1 s and the relay/consumers are idle during reads; the publish takes the real path. */
 const CATALOG_EVENTS = process.env.BENCH_CATALOG_EVENTS === 'off' ? 'off' : 'on';
+/** Experiments only: the services' LOG_LEVEL (the benchmark proper keeps the default, info) and a `-r` preload. */
+const SERVICE_LOG_LEVEL = process.env.BENCH_SERVICE_LOG_LEVEL ?? 'info';
+const PRELOAD = process.env.BENCH_PRELOAD;
 
 const infra = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       PORT: String(port),
       AUTH_JWT_SECRET: SECRET,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: SERVICE_LOG_LEVEL,
       CATALOG_EVENTS,
       ...extra,
     });
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const child = await startChild({
         name,
-        args: ['-r', '@swc-node/register', 'apps/catalog-service/src/main.ts'],
+        args: ['-r', '@swc-node/register', ...(PRELOAD ? ['-r', PRELOAD] : []), 'apps/catalog-service/bench/service-main.ts'],
         cwd: ROOT,
         env: serviceEnv(port, extra),
         port,
@@ -174,17 +177,32 @@ async function main(): Promise<void> {
     console.log(`catalog-service offer-read benchmark  (node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)`);
     console.log(`  APP_ENV=${appEnv} tenant=${tenant} catalog v${version} (${OFFER_COUNT} offers), GET ${path.replace(tenant, '{t}')}`);
     console.log(`  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`);
-    console.log(`  services: LOG_LEVEL=info (stdout -> ${join('.data', 'bench', appEnv)}/*.log), CATALOG_EVENTS=${CATALOG_EVENTS}` +
-      ` (events on: startup ${startupS.toFixed(1)} s for all three; relay/consumers idle during reads)`);
+    if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD) {
+      console.log(`  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''} (not the benchmark's setup)`);
+    }
+    console.log(`  services: LOG_LEVEL=${SERVICE_LOG_LEVEL} (stdout -> ${join('.data', 'bench', appEnv)}/*.log), CATALOG_EVENTS=${CATALOG_EVENTS}` +
+      ` (startup ${startupS.toFixed(1)} s for all three, one after another; reads need no events, relay/consumers idle meanwhile)`);
     console.log(`  bodies checked: 200 from all four, ${bodyNotes.join(', ')}`);
     console.log(`  autocannon: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s), alternating order; medians`);
 
+    const assertAlive = () => {
+      for (const child of children) {
+        const reason = child.exitReason();
+        if (reason) {
+          throw new Error(
+            `${child.name} stopped during the benchmark (${reason}); not sent by this script. Something else on the machine ` +
+              `signalled it (see ${child.logFile}); rerun when nothing else is running.`,
+          );
+        }
+      }
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const url = target.child!.url + path;
         await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: WARMUP_S });
         const result = await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: DURATION_S });
+        assertAlive();
         target.runs.push(result);
         process.stderr.write(`  round ${round + 1} ${target.label}: ${Math.round(result.reqPerSec)} req/s\n`);
       }

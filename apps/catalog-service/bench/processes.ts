@@ -10,6 +10,8 @@ export interface Child {
   url: string;
   logFile: string;
   process: ChildProcess;
+  /** Why it exited (`code 0`, `signal SIGTERM`), undefined while it runs. */
+  exitReason(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,10 +52,11 @@ export async function startChild(options: {
   await new Promise((resolve) => log.once('open', resolve));
   const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log] });
   running.add(child);
-  let exited: number | null | undefined;
+  let exited: string | undefined;
+  let stopping = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      exited = code ?? (signal ? -1 : null);
+      exited = signal ? `signal ${signal}` : `code ${code}`;
       running.delete(child);
       resolve();
     }),
@@ -61,6 +64,7 @@ export async function startChild(options: {
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
     if (exited !== undefined) return;
+    stopping = true;
     child.kill('SIGTERM');
     const timer = sleep(10_000).then(() => child.kill('SIGKILL'));
     await Promise.race([exit, timer]);
@@ -85,7 +89,13 @@ export async function startChild(options: {
     }
     await sleep(100);
   }
-  return { name: options.name, url, logFile, process: child, stop };
+  const exitReason = () => {
+    if (exited !== undefined) return exited;
+    // runService logs this when the process got the signal but is still draining.
+    if (!stopping && /SIGTERM received|SIGINT received/.test(tail(logFile, 5))) return 'signal received, draining';
+    return undefined;
+  };
+  return { name: options.name, url, logFile, process: child, exitReason, stop };
 }
 
 function tail(file: string, lines = 30): string {

@@ -80,7 +80,7 @@ export async function openCatalogRuntime(
   const invalidation = new KafkaEventConsumer({
     mode: 'broadcast',
     kafka,
-    groupId: `${SERVICE_NAME}-pointer-invalidation`,
+    groupId: `${SERVICE_NAME}-pointer-invalidation.${config.APP_ENV}`,
     topics: [TOPICS.catalogPublished],
     logger,
     handle: async (event) => reader.currentChanged(event.tenantId),
@@ -88,7 +88,8 @@ export async function openCatalogRuntime(
   // One instance per event pre-warms the new version (inbox-deduplicated, Redis dedup as a pre-check).
   const prewarm = new KafkaEventConsumer({
     kafka,
-    groupId: `${SERVICE_NAME}-prewarm`,
+    // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
+    groupId: `${SERVICE_NAME}-prewarm.${config.APP_ENV}`,
     topics: [TOPICS.catalogPublished],
     db: database.db,
     schema: 'catalog',

@@ -50,7 +50,7 @@ describe('catalog-service events and cross-instance coordination', () => {
     // one instance handled the event: one inbox row in the pre-warm group for it
     const rows = await sql<{ n: string }>`
       select count(*) as n from catalog.inbox i join catalog.outbox o on o.event_id = i.event_id
-      where i.consumer_group = 'catalog-service-prewarm' and o.envelope->>'tenantId' = ${tenant}`.execute(a.runtime.database.db);
+      where i.consumer_group = ${'catalog-service-prewarm.' + env} and o.envelope->>'tenantId' = ${tenant}`.execute(a.runtime.database.db);
     expect(Number(rows.rows[0]!.n)).toBe(2);
   });
 

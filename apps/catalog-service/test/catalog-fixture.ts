@@ -28,6 +28,11 @@ export async function startCatalog(env: Record<string, string> = {}, appEnv = sh
     REDIS_CACHE_URL: infra.redisCacheUrl,
     REDIS_RATE_URL: infra.redisRateUrl,
     REDIS_SESSION_URL: infra.redisSessionUrl,
+    // Roomier than the production budget (20-30 ms): on a busy 2-core test machine a starved event loop would
+    // otherwise turn cache reads into fallbacks and make the stampede assertions about timing, not design.
+    REDIS_CACHE_TIMEOUT_MS: '250',
+    REDIS_RATE_TIMEOUT_MS: '250',
+    REDIS_SESSION_TIMEOUT_MS: '250',
     ...env,
   };
   const config = parseConfig(catalogConfigSchema, vars);

@@ -1,4 +1,6 @@
+import { newEnvelope, TOPICS } from '@cpq/contracts';
 import { countQueries } from '@cpq/platform';
+import { KyselyCatalogRepository } from '../src/adapters/kysely-catalog.repository';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueId } from '../../../test/support/unique';
 import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
@@ -66,6 +68,27 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     expect(Date.now() - published).toBeLessThan(1_000);
     const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/offers/next-0001`, { token: reader });
     expect(offer.headers.get('catalog-version')).toBe('2');
+  });
+
+  it('drops the cached current version on every instance from the Kafka event alone (no Pub/Sub hint)', async () => {
+    const tenant = uniqueId('t').slice(0, 40);
+    const reader = await token(tenant);
+    await publish(a.url, tenant, offers(2));
+    await new Promise((r) => setTimeout(r, 1_500)); // v1's own event has reached every instance
+    expect((await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion).toBe(1);
+    // Publish v2 straight through the repository: no instance invalidates anything itself, only the outbox
+    // event (relayed to Kafka, consumed by every instance's broadcast consumer) can move B to v2.
+    const repository = new KyselyCatalogRepository(a.runtime.database.db as never);
+    await repository.publish(tenant, offers(1, 'direct') as never, 'test-request', (p) =>
+      newEnvelope({
+        topic: TOPICS.catalogPublished,
+        tenantId: tenant,
+        aggregateId: `v${p.catalogVersion}`,
+        payload: { catalogVersion: p.catalogVersion, publishedAt: p.publishedAt, offers: [{ offerId: 'direct-0000', status: 'ACTIVE' }] },
+      }),
+    );
+    // the relays poll every 250 ms; the pointer's own TTL (10 s) is far longer than this wait
+    await waitUntil(async () => (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion === 2, 3_000);
   });
 
   it('answers a cache hit without any PostgreSQL query', async () => {
