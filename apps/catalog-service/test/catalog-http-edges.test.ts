@@ -255,7 +255,8 @@ describe('catalog-service HTTP edges (auth, problems, input validation; real Pos
       for (const route of catalogRoutes(`a${'b'.repeat(63)}`)) {
         responses.push([`tenant of 64 chars ${route.name}`, await send(route, { token: await admin(published) })]);
       }
-      for (const version of ['0', '-1', 'abc', '99999999999', '2147483648', '1.5', '%20']) {
+      // non-canonical spellings of 1 are not version 1
+      for (const version of ['0', '-1', 'abc', '99999999999', '2147483648', '1.5', '%20', '01', '1e0', '0x1', '%2B1']) {
         for (const path of [`versions/${version}/offers/offer-0000`, `versions/${version}/offers`]) {
           responses.push([`version ${version} ${path}`, await call(svc.url, 'GET', `/v1/tenants/${published}/catalog/${path}`, { token: reader })]);
         }
@@ -283,6 +284,8 @@ describe('catalog-service HTTP edges (auth, problems, input validation; real Pos
         ['limit=abc', '/limit'],
         ['limit=-5', '/limit'],
         ['limit=2.5', '/limit'],
+        ['limit=2e0', '/limit'],
+        ['limit=0x2', '/limit'],
         ['limit=', '/limit'],
         ['foo=1', '/foo'],
         ['limit=2&offset=3', '/offset'],

@@ -7,6 +7,17 @@ import type { RedisRuntimeConfig } from './clients/redis-config';
 import { RuntimeMetrics } from './observability/runtime-metrics';
 import { silentLogger, type RuntimeLogger } from './observability/runtime-logger';
 
+/** Logs a workload's connection errors at most once per 10 s (a down Redis refuses every reconnect attempt). */
+function connectionErrorLogger(logger: RuntimeLogger, workload: Workload): (error: Error) => void {
+  let lastAt = -Infinity;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastAt < 10_000) return;
+    lastAt = now;
+    logger.warn({ workload, err: error.message }, 'Redis connection error; commands fall back until it reconnects');
+  };
+}
+
 export interface RedisRuntimeOptions {
   config: RedisRuntimeConfig;
   /** The `<env>` key segment (`APP_ENV`). @default 'dev' */
@@ -36,9 +47,10 @@ export class RedisRuntime {
   static async open(options: RedisRuntimeOptions): Promise<RedisRuntime> {
     const metrics = options.metrics ?? new RuntimeMetrics();
     const name = options.name ?? 'cpq';
+    const logger = options.logger ?? silentLogger;
     const [cache, rate, session] = await Promise.all(
       (['cache', 'rate', 'session'] as const).map((w) =>
-        RedisConnection.open(w, options.config[w], metrics, `${name}-${w}`),
+        RedisConnection.open(w, options.config[w], metrics, `${name}-${w}`, connectionErrorLogger(logger, w)),
       ),
     );
     const keys = new KeyFactory(options.registry ?? platformKeyFamilyRegistry(), options.env ?? 'dev');

@@ -35,7 +35,15 @@ export const currentCatalogSchema = z.object({
 
 export const tenantParamsSchema = z.strictObject({ tenantId: tenantIdSchema });
 
-const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
+/** Canonical decimal only: `01`, `1e0`, `0x1` or `+1` are not version 1. */
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, { message: 'expected a positive integer' })
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+
+const versionParam = positiveInt(2_147_483_647);
 
 export const versionParamsSchema = z.strictObject({ tenantId: tenantIdSchema, version: versionParam });
 
@@ -48,7 +56,7 @@ export const versionOfferParamsSchema = z.strictObject({
 });
 
 export const offerPageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: positiveInt(200).default(50),
   cursor: offerIdSchema.optional(),
 });
 

@@ -24,6 +24,12 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Coalesce the commands of one event-loop turn into one socket write (standalone only). @default true */
   coalesceWrites?: boolean;
+  /**
+   * Connection-level errors (refused connects while Redis is down, resets). Commands report their own failures;
+   * this only keeps ioredis from printing "Unhandled error event" outside the structured log.
+   * @default ignore
+   */
+  onConnectionError?: (error: Error) => void;
   /** @default the library's scripts */
   scripts?: ReadonlyMap<string, ScriptDefinition>;
 }
@@ -45,6 +51,8 @@ export class RedisConnection {
     options: RedisConnectionOptions = {},
   ) {
     this.metrics = options.metrics ?? new RuntimeMetrics();
+    const onError = options.onConnectionError ?? (() => undefined);
+    client.on('error', onError);
     this.scripts = options.scripts ?? RUNTIME_SCRIPTS;
     // A Cluster client routes through several node connections and redirections: it keeps ioredis' own
     // per-command timeout (set by createRedisClient); a standalone client gets the cheaper sweeper.
@@ -65,9 +73,11 @@ export class RedisConnection {
     config: RedisWorkloadConfig,
     metrics?: RuntimeMetrics,
     name = `cpq-${workload}`,
+    onConnectionError?: (error: Error) => void,
   ): Promise<RedisConnection> {
     const connection = new RedisConnection(workload, createRedisClient(config, name), {
       ...(metrics ? { metrics } : {}),
+      ...(onConnectionError ? { onConnectionError } : {}),
       commandTimeoutMs: config.commandTimeoutMs,
     });
     await connectClient(connection.client, config.connectTimeoutMs);
