@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const child = await startChild({
         name,
-        args: ['-r', '@swc-node/register', ...(PRELOAD ? ['-r', PRELOAD] : []), 'apps/catalog-service/bench/service-main.ts'],
+        args: ['-r', '@swc-node/register', ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []), 'apps/catalog-service/bench/service-main.ts'],
         cwd: ROOT,
         env: serviceEnv(port, extra),
         port,
