@@ -36,8 +36,9 @@ export class AuthGuard implements CanActivate {
     request[PRINCIPAL] = principal;
     const logContext = (request.raw as { [LOG_CONTEXT]?: RequestLogContext })[LOG_CONTEXT];
     if (logContext) {
-      logContext.tenant = hashForLog(principal.tenantId);
-      logContext.user = hashForLog(principal.sub);
+      const digests = digestsOf(principal);
+      logContext.tenant = digests.tenant;
+      logContext.user = digests.user;
     }
 
     if (pathTenant !== undefined && principal.tenantId !== pathTenant) {
@@ -71,4 +72,15 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
   }
+}
+
+/** Log digests per principal: a cached token yields the same principal object, so each is hashed once. */
+const principalDigests = new WeakMap<object, { tenant: string; user: string }>();
+function digestsOf(principal: { tenantId: string; sub: string }): { tenant: string; user: string } {
+  let digests = principalDigests.get(principal);
+  if (digests === undefined) {
+    digests = { tenant: hashForLog(principal.tenantId), user: hashForLog(principal.sub) };
+    principalDigests.set(principal, digests);
+  }
+  return digests;
 }

@@ -6,6 +6,8 @@ import { Registry } from 'prom-client';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import type { HealthIndicator } from '../observability/health-indicators';
 import { registerHttpMetrics } from '../observability/http-metrics';
+import { pinoOptions, registerRequestLog } from '../observability/logger-options';
+import pino from 'pino';
 import { registerGracefulClose } from './graceful-close';
 import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
@@ -46,6 +48,11 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());
   registerHttpMetrics(adapter.getInstance(), registry);
+  const requestLogger = pino(
+    pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }),
+    options.logger?.stream ?? process.stdout,
+  );
+  registerRequestLog(adapter.getInstance(), requestLogger);
   registerGracefulClose(adapter.getInstance());
 
   @Module({

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 
 /** Where the per-request log fields live on the raw request, filled as the request goes through. */
@@ -25,3 +26,6 @@ export function logContextOf(raw: IncomingMessage): RequestLogContext | undefine
 
 /** Routes Fastify did not match are grouped under one label, so unknown URLs cannot blow up cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+/** The log context of the request being handled, for log lines written outside the request's own objects. */
+export const requestContext = new AsyncLocalStorage<RequestLogContext>();
