@@ -48,11 +48,17 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());
   registerHttpMetrics(adapter.getInstance(), registry);
-  const requestLogger = pino(
-    pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }),
-    options.logger?.stream ?? process.stdout,
-  );
+  // stdout through an asynchronous destination: a synchronous write per log line (one per request) was the
+  // largest single cost of a cached read. Flushed when the server closes, so shutdown loses no line.
+  const destination = options.logger?.stream ?? pino.destination({ dest: 1, sync: false });
+  const requestLogger = pino(pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }), destination);
   registerRequestLog(adapter.getInstance(), requestLogger);
+  if (!options.logger?.stream) {
+    adapter.getInstance().addHook('onClose', (_instance, done) => {
+      (destination as ReturnType<typeof pino.destination>).flushSync();
+      done();
+    });
+  }
   registerGracefulClose(adapter.getInstance());
 
   @Module({
@@ -62,7 +68,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
         config: options.config,
         registry,
         healthIndicators: options.healthIndicators,
-        logStream: options.logger?.stream,
+        logStream: destination as NodeJS.WritableStream,
       }),
       options.module,
     ],
