@@ -6,6 +6,7 @@ import { catalogModule } from './catalog.module';
 import { openCatalogRuntime, SERVICE_NAME, type CatalogRuntime } from './catalog-runtime';
 import type { CatalogConfig } from './config';
 import { registerCatalogProblems } from './http/catalog-problems';
+import { catalogFastRoutes } from './http/catalog-fast-routes';
 
 export interface CatalogApp {
   app: NestFastifyApplication;
@@ -34,6 +35,7 @@ export async function createCatalogApp(
     config,
     metricsRegistry: registry,
     healthIndicators,
+    fastRoutes: catalogFastRoutes(runtime.reader),
     ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
   });
   await runtime.startEvents();

@@ -22,6 +22,8 @@ export { registerProblemMapping, problemMappings, ProblemMappings, type ProblemM
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';
+export { fastRoute, type FastRoute } from './http/fast-route';
+export { authorize, type AuthorizationInput } from './auth/authorize';
 export { PublicRoute, RequireRoles, CurrentPrincipal } from './auth/auth.decorators';
 export { TENANT_ID_PATTERN, type Principal } from './auth/principal';
 export {

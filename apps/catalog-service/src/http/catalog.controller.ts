@@ -1,20 +1,19 @@
-import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { CatalogPublisher } from '../application/catalog-publisher';
 import type { CatalogReader } from '../application/catalog-reader';
 import type { CurrentCatalog, Offer, OfferPage, PublishedCatalog } from '../domain/offer';
+
+// The two offer reads are fast routes (catalog-fast-routes.ts).
 import {
   currentCatalogSchema,
   offerPageQuerySchema,
   offerPageSchema,
-  offerParamsSchema,
-  offerSchema,
   publishCatalogBodySchema,
   publishedCatalogSchema,
   tenantParamsSchema,
-  versionOfferParamsSchema,
   versionParamsSchema,
 } from './catalog.schemas';
 
@@ -58,35 +57,6 @@ export class CatalogController {
   })
   current(@ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>): Promise<CurrentCatalog> {
     return this.reader.current(params.tenantId);
-  }
-
-  @Get('versions/:version/offers/:offerId')
-  @ApiOperation({
-    summary: 'An offer of a given catalog version',
-    tags: ['catalog'],
-    responses: { 200: { description: 'The offer', schema: offerSchema }, ...problems, 404: { description: 'Unknown version or offer' } },
-  })
-  offer(@ZodParams(versionOfferParamsSchema) params: z.infer<typeof versionOfferParamsSchema>): Promise<Offer> {
-    return this.reader.offer(params.tenantId, params.version, params.offerId);
-  }
-
-  @Get('offers/:offerId')
-  @ApiOperation({
-    summary: 'An offer of the current catalog version',
-    tags: ['catalog'],
-    responses: {
-      200: { description: 'The offer', schema: offerSchema, headers: { 'Catalog-Version': 'The version it was read from' } },
-      ...problems,
-      404: { description: 'No catalog published, or unknown offer' },
-    },
-  })
-  async currentOffer(
-    @ZodParams(offerParamsSchema) params: z.infer<typeof offerParamsSchema>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Offer> {
-    const { catalogVersion, offer } = await this.reader.currentOffer(params.tenantId, params.offerId);
-    reply.header('Catalog-Version', String(catalogVersion));
-    return offer;
   }
 
   @Get('versions/:version/offers')

@@ -9,6 +9,8 @@ import { registerHttpMetrics } from '../observability/http-metrics';
 import { pinoOptions, registerRequestLog } from '../observability/logger-options';
 import pino from 'pino';
 import { registerGracefulClose } from './graceful-close';
+import { Hs256TokenVerifier } from '../auth/jwt-verifier';
+import { registerFastRoutes, type FastRoute } from './fast-route';
 import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
 import { registerRequestContext, requestIdFor } from './request-id';
@@ -25,6 +27,8 @@ export interface CreateServiceAppOptions {
   /** @default a new Registry */
   metricsRegistry?: Registry;
   healthIndicators?: HealthIndicator[];
+  /** Hot read routes served by Fastify directly (see `FastRoute`). */
+  fastRoutes?: readonly FastRoute[];
   logger?: {
     /** Where log lines go, e.g. a stream a test reads. @default stdout */
     stream?: NodeJS.WritableStream;
@@ -61,6 +65,9 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   }
   registerGracefulClose(adapter.getInstance());
 
+  const verifier = new Hs256TokenVerifier(options.config.AUTH_JWT_SECRET);
+  registerFastRoutes(adapter.getInstance(), options.fastRoutes ?? [], verifier);
+
   @Module({
     imports: [
       PlatformModule.forRoot({
@@ -69,6 +76,8 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
         registry,
         healthIndicators: options.healthIndicators,
         logStream: destination as NodeJS.WritableStream,
+        verifier,
+        fastRoutes: options.fastRoutes ?? [],
       }),
       options.module,
     ],

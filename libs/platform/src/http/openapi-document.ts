@@ -1,4 +1,4 @@
-import { Injectable, RequestMethod, type Type } from '@nestjs/common';
+import { Inject, Injectable, Optional, RequestMethod, type Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { z } from 'zod';
 import { PUBLIC_ROUTE, REQUIRED_ROLES } from '../auth/auth.decorators';
@@ -6,6 +6,7 @@ import { TENANT_ID_PATTERN } from '../auth/principal';
 import { API_OPERATION, type ApiOperationSpec } from './api-operation.decorator';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { ZOD_SCHEMAS, type ZodSchemasMetadata } from './zod-validation';
+import { documentedHandlerOf, type FastRoute } from './fast-route';
 
 type JsonObject = Record<string, unknown>;
 
@@ -33,12 +34,18 @@ const PROBLEM_SCHEMA: JsonObject = {
   },
 };
 
+export const FAST_ROUTES = Symbol('FAST_ROUTES');
+
+/** The "controller" of fast routes in the OpenAPI builder's eyes: carries no metadata of its own. */
+class FastRoutes {}
+
 /** Builds the OpenAPI 3.1 document from the routes carrying `@ApiOperation`. */
 @Injectable()
 export class OpenApiDocumentBuilder {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
+    @Optional() @Inject(FAST_ROUTES) private readonly fastRoutes: readonly FastRoute[] = [],
   ) {}
 
   build(info: OpenApiInfo): JsonObject {
@@ -60,6 +67,10 @@ export class OpenApiDocumentBuilder {
         );
         paths[path] = { ...paths[path], [method]: this.operation(spec, handler, controller, path) };
       }
+    }
+    for (const route of this.fastRoutes) {
+      const { handler, method, path } = documentedHandlerOf(route);
+      paths[path] = { ...paths[path], [method]: this.operation(route.openapi, handler, FastRoutes, path) };
     }
     return {
       openapi: '3.1.0',

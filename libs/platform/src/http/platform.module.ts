@@ -3,7 +3,8 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { AuthGuard } from '../auth/auth.guard';
-import { Hs256TokenVerifier, JWT_VERIFIER } from '../auth/jwt-verifier';
+import { Hs256TokenVerifier, JWT_VERIFIER, type TokenVerifier } from '../auth/jwt-verifier';
+import type { FastRoute } from './fast-route';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import {
   HEALTH_INDICATORS,
@@ -12,7 +13,7 @@ import {
 } from '../observability/health-indicators';
 import { METRICS_REGISTRY } from '../observability/http-metrics';
 import { loggerParams } from '../observability/logger-options';
-import { OpenApiDocumentBuilder } from './openapi-document';
+import { FAST_ROUTES, OpenApiDocumentBuilder } from './openapi-document';
 import { OperationalController, PLATFORM_SERVICE_NAME } from './operational.controller';
 
 export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
@@ -24,6 +25,10 @@ export interface PlatformModuleOptions {
   registry: Registry;
   /** Indicators known up front; modules can add more through `HEALTH_INDICATORS`. */
   healthIndicators?: HealthIndicator[];
+  /** @default an `Hs256TokenVerifier` of `AUTH_JWT_SECRET` */
+  verifier?: TokenVerifier;
+  /** Routes served by Fastify directly (documented here too). */
+  fastRoutes?: readonly FastRoute[];
   /** Where log lines go. @default stdout */
   logStream?: NodeJS.WritableStream;
 }
@@ -53,7 +58,8 @@ export class PlatformModule {
         { provide: PLATFORM_SERVICE_NAME, useValue: options.service },
         { provide: PLATFORM_CONFIG, useValue: options.config },
         { provide: METRICS_REGISTRY, useValue: options.registry },
-        { provide: JWT_VERIFIER, useValue: new Hs256TokenVerifier(options.config.AUTH_JWT_SECRET) },
+        { provide: JWT_VERIFIER, useValue: options.verifier ?? new Hs256TokenVerifier(options.config.AUTH_JWT_SECRET) },
+        { provide: FAST_ROUTES, useValue: options.fastRoutes ?? [] },
         { provide: HEALTH_INDICATORS, useValue: new HealthIndicatorRegistry(options.healthIndicators) },
         { provide: APP_GUARD, useClass: AuthGuard },
         OpenApiDocumentBuilder,

@@ -1,0 +1,48 @@
+import { fastRoute, type FastRoute } from '@cpq/platform';
+import type { CatalogReader } from '../application/catalog-reader';
+import { offerParamsSchema, offerSchema, versionOfferParamsSchema } from './catalog.schemas';
+
+const problems = {
+  400: { description: 'Invalid request (problem+json)' },
+  401: { description: 'Missing, invalid or expired token' },
+  403: { description: 'Token of another tenant' },
+};
+
+/**
+ * The two offer reads, the service's hottest routes, served by Fastify directly (same auth, validation,
+ * problems, logs and metrics as the controller routes; see `FastRoute`).
+ */
+export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
+  return [
+    fastRoute({
+      method: 'GET',
+      url: '/v1/tenants/:tenantId/catalog/offers/:offerId',
+      params: offerParamsSchema,
+      openapi: {
+        summary: 'An offer of the current catalog version',
+        tags: ['catalog'],
+        responses: {
+          200: { description: 'The offer', schema: offerSchema, headers: { 'Catalog-Version': 'The version it was read from' } },
+          ...problems,
+          404: { description: 'No catalog published, or unknown offer' },
+        },
+      },
+      async handle({ params, reply }) {
+        const { catalogVersion, offer } = await reader.currentOffer(params.tenantId, params.offerId);
+        void reply.header('Catalog-Version', String(catalogVersion));
+        return offer;
+      },
+    }),
+    fastRoute({
+      method: 'GET',
+      url: '/v1/tenants/:tenantId/catalog/versions/:version/offers/:offerId',
+      params: versionOfferParamsSchema,
+      openapi: {
+        summary: 'An offer of a given catalog version',
+        tags: ['catalog'],
+        responses: { 200: { description: 'The offer', schema: offerSchema }, ...problems, 404: { description: 'Unknown version or offer' } },
+      },
+      handle: ({ params }) => reader.offer(params.tenantId, params.version, params.offerId),
+    }),
+  ] as FastRoute[];
+}
