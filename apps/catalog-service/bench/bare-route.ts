@@ -12,12 +12,15 @@ const app = Fastify({ logger: false });
 
 app.get('/health/live', async () => ({ status: 'ok' }));
 
-app.get<{ Params: { tenantId: string; offerId: string } }>('/v1/tenants/:tenantId/catalog/offers/:offerId', async (request, reply) => {
-  const { tenantId, offerId } = request.params;
-  const raw = await redis.get(`${appEnv}:catalog-service:${tenantId}:catalog:offer:v${version}:${offerId}`);
-  if (raw === null) return reply.code(404).send({ status: 404 });
-  return (JSON.parse(raw) as { payload: unknown }).payload;
-});
+app.get<{ Params: { tenantId: string; offerId: string } }>(
+  '/v1/tenants/:tenantId/catalog/offers/:offerId',
+  async (request, reply) => {
+    const { tenantId, offerId } = request.params;
+    const raw = await redis.get(`${appEnv}:catalog-service:${tenantId}:catalog:offer:v${version}:${offerId}`);
+    if (raw === null) return reply.code(404).send({ status: 404 });
+    return (JSON.parse(raw) as { payload: unknown }).payload;
+  },
+);
 
 const close = () => {
   void app.close().finally(() => {

@@ -57,7 +57,11 @@ const median = (xs: number[]) => {
 
 async function get(url: string, headers: Record<string, string>) {
   const response = await fetch(url, { headers });
-  return { status: response.status, text: await response.text(), version: response.headers.get('catalog-version') };
+  return {
+    status: response.status,
+    text: await response.text(),
+    version: response.headers.get('catalog-version'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -84,7 +88,12 @@ async function main(): Promise<void> {
       const port = await freePort();
       const child = await startChild({
         name,
-        args: ['-r', '@swc-node/register', ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []), 'apps/catalog-service/bench/service-main.ts'],
+        args: [
+          '-r',
+          '@swc-node/register',
+          ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []),
+          'apps/catalog-service/bench/service-main.ts',
+        ],
         cwd: ROOT,
         env: serviceEnv(port, extra),
         port,
@@ -97,12 +106,20 @@ async function main(): Promise<void> {
     const started = Date.now();
     // One after another: on a small machine, parallel starts of three Nest apps just fight over the CPU.
     const cache = await service('service-cache-on', { CATALOG_CACHE: 'on', CATALOG_OFFER_NEAR_CACHE: 'off' });
-    const near = await service('service-near-cache-on', { CATALOG_CACHE: 'on', CATALOG_OFFER_NEAR_CACHE: 'on' });
+    const near = await service('service-near-cache-on', {
+      CATALOG_CACHE: 'on',
+      CATALOG_OFFER_NEAR_CACHE: 'on',
+    });
     const off = await service('service-cache-off', { CATALOG_CACHE: 'off', CATALOG_OFFER_NEAR_CACHE: 'off' });
     const startupS = (Date.now() - started) / 1000;
 
     // Publish a catalog through the API with an admin token.
-    const admin = await signDevToken({ secret: SECRET, tenantId: tenant, sub: 'bench-admin', roles: ['catalog:admin'] });
+    const admin = await signDevToken({
+      secret: SECRET,
+      tenantId: tenant,
+      sub: 'bench-admin',
+      roles: ['catalog:admin'],
+    });
     const offers = Array.from({ length: OFFER_COUNT }, (_, i) => ({
       offerId: `offer-${String(i).padStart(4, '0')}`,
       displayName: `Offer ${i}`,
@@ -117,11 +134,18 @@ async function main(): Promise<void> {
       body: JSON.stringify({ offers }),
     });
     const publishedBody = (await published.json()) as { catalogVersion: number };
-    if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${JSON.stringify(publishedBody)}`);
+    if (published.status !== 201)
+      throw new Error(`publish failed: ${published.status} ${JSON.stringify(publishedBody)}`);
     const version = publishedBody.catalogVersion;
 
     // A reader token (no roles): the route is "any".
-    const reader = await signDevToken({ secret: SECRET, tenantId: tenant, sub: 'bench-reader', roles: [], ttlSeconds: 3600 });
+    const reader = await signDevToken({
+      secret: SECRET,
+      tenantId: tenant,
+      sub: 'bench-reader',
+      roles: [],
+      ttlSeconds: 3600,
+    });
     const auth = { authorization: `Bearer ${reader}` };
     const path = `/v1/tenants/${tenant}/catalog/offers/${OFFER_ID}`;
 
@@ -162,28 +186,47 @@ async function main(): Promise<void> {
 
     // Every target answers 200 with the same body before anything is measured.
     const reference = await get(bare.url + path, {});
-    if (reference.status !== 200) throw new Error(`bare route answered ${reference.status}: ${reference.text}`);
-    if (!isDeepStrictEqual(JSON.parse(reference.text), stored.payload)) throw new Error('bare route body differs from the cached payload');
+    if (reference.status !== 200)
+      throw new Error(`bare route answered ${reference.status}: ${reference.text}`);
+    if (!isDeepStrictEqual(JSON.parse(reference.text), stored.payload))
+      throw new Error('bare route body differs from the cached payload');
     const bodyNotes: string[] = [];
     for (const target of targets.slice(1)) {
       const answer = await get(target.child!.url + path, target.headers);
       if (answer.status !== 200) throw new Error(`${target.label} answered ${answer.status}: ${answer.text}`);
-      if (answer.version !== String(version)) throw new Error(`${target.label}: Catalog-Version ${answer.version}, expected ${version}`);
+      if (answer.version !== String(version))
+        throw new Error(`${target.label}: Catalog-Version ${answer.version}, expected ${version}`);
       if (answer.text === reference.text) bodyNotes.push(`${target.key}: identical bytes`);
-      else if (isDeepStrictEqual(JSON.parse(answer.text), JSON.parse(reference.text))) bodyNotes.push(`${target.key}: same JSON (key order differs)`);
-      else throw new Error(`${target.label} body differs from the bare route's:\n${answer.text}\n${reference.text}`);
+      else if (isDeepStrictEqual(JSON.parse(answer.text), JSON.parse(reference.text)))
+        bodyNotes.push(`${target.key}: same JSON (key order differs)`);
+      else
+        throw new Error(
+          `${target.label} body differs from the bare route's:\n${answer.text}\n${reference.text}`,
+        );
     }
 
-    console.log(`catalog-service offer-read benchmark  (node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)`);
-    console.log(`  APP_ENV=${appEnv} tenant=${tenant} catalog v${version} (${OFFER_COUNT} offers), GET ${path.replace(tenant, '{t}')}`);
-    console.log(`  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`);
+    console.log(
+      `catalog-service offer-read benchmark  (node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)`,
+    );
+    console.log(
+      `  APP_ENV=${appEnv} tenant=${tenant} catalog v${version} (${OFFER_COUNT} offers), GET ${path.replace(tenant, '{t}')}`,
+    );
+    console.log(
+      `  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`,
+    );
     if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD) {
-      console.log(`  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''} (not the benchmark's setup)`);
+      console.log(
+        `  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''} (not the benchmark's setup)`,
+      );
     }
-    console.log(`  services: LOG_LEVEL=${SERVICE_LOG_LEVEL} (stdout -> ${join('.data', 'bench', appEnv)}/*.log), CATALOG_EVENTS=${CATALOG_EVENTS}` +
-      ` (startup ${startupS.toFixed(1)} s for all three, one after another; reads need no events, relay/consumers idle meanwhile)`);
+    console.log(
+      `  services: LOG_LEVEL=${SERVICE_LOG_LEVEL} (stdout -> ${join('.data', 'bench', appEnv)}/*.log), CATALOG_EVENTS=${CATALOG_EVENTS}` +
+        ` (startup ${startupS.toFixed(1)} s for all three, one after another; reads need no events, relay/consumers idle meanwhile)`,
+    );
     console.log(`  bodies checked: 200 from all four, ${bodyNotes.join(', ')}`);
-    console.log(`  autocannon: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s), alternating order; medians`);
+    console.log(
+      `  autocannon: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s), alternating order; medians`,
+    );
 
     const assertAlive = () => {
       for (const child of children) {
@@ -201,7 +244,12 @@ async function main(): Promise<void> {
       for (const target of order) {
         const url = target.child!.url + path;
         await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: WARMUP_S });
-        const result = await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: DURATION_S });
+        const result = await load({
+          url,
+          headers: target.headers,
+          connections: CONNECTIONS,
+          durationS: DURATION_S,
+        });
         assertAlive();
         target.runs.push(result);
         process.stderr.write(`  round ${round + 1} ${target.label}: ${Math.round(result.reqPerSec)} req/s\n`);
@@ -219,13 +267,18 @@ async function main(): Promise<void> {
     }));
     const w = Math.max(...rows.map((r) => r.label.length));
     console.log('');
-    console.log(`  ${'name'.padEnd(w)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'err/non2xx'.padStart(10)}  rounds req/s`);
+    console.log(
+      `  ${'name'.padEnd(w)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'err/non2xx'.padStart(10)}  rounds req/s`,
+    );
     for (const r of rows) {
       console.log(
         `  ${r.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(8)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.rounds}`,
       );
     }
-    const rps = Object.fromEntries(targets.map((t, i) => [t.key, rows[i]!.rps])) as Record<Target['key'], number>;
+    const rps = Object.fromEntries(targets.map((t, i) => [t.key, rows[i]!.rps])) as Record<
+      Target['key'],
+      number
+    >;
     const ratios: [string, number, number][] = [
       ['service (cache warm) / bare route', rps.cache / rps.bare, 0.8],
       ['near-cache / bare route', rps.near / rps.bare, 1.2],
@@ -233,10 +286,13 @@ async function main(): Promise<void> {
     ];
     console.log('');
     for (const [name, ratio, target] of ratios) {
-      console.log(`  ${name.padEnd(34)} ${ratio.toFixed(2)}x  (target >= ${target}x)  ${ratio >= target ? 'ok' : 'MISSED'}`);
+      console.log(
+        `  ${name.padEnd(34)} ${ratio.toFixed(2)}x  (target >= ${target}x)  ${ratio >= target ? 'ok' : 'MISSED'}`,
+      );
     }
     const failed = rows.filter((r) => r.errors + r.non2xx > 0);
-    if (failed.length) console.log(`\n  WARNING: errors or non-2xx answers in: ${failed.map((r) => r.label).join(', ')}`);
+    if (failed.length)
+      console.log(`\n  WARNING: errors or non-2xx answers in: ${failed.map((r) => r.label).join(', ')}`);
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     redis.disconnect();

@@ -50,7 +50,11 @@ export async function startChild(options: {
   const logFile = join(options.logDir, `${options.name}.log`);
   const log = createWriteStream(logFile);
   await new Promise((resolve) => log.once('open', resolve));
-  const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', log, log],
+  });
   running.add(child);
   let exited: string | undefined;
   let stopping = false;
@@ -74,7 +78,9 @@ export async function startChild(options: {
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`${options.name} exited (${exited}) before it was live; log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `${options.name} exited (${exited}) before it was live; log ${logFile}:\n${tail(logFile)}`,
+      );
     }
     try {
       const response = await fetch(`${url}/health/live`);
@@ -85,14 +91,17 @@ export async function startChild(options: {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${options.name} not live after ${options.readyTimeoutMs ?? 60_000} ms; log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `${options.name} not live after ${options.readyTimeoutMs ?? 60_000} ms; log ${logFile}:\n${tail(logFile)}`,
+      );
     }
     await sleep(100);
   }
   const exitReason = () => {
     if (exited !== undefined) return exited;
     // runService logs this when the process got the signal but is still draining.
-    if (!stopping && /SIGTERM received|SIGINT received/.test(tail(logFile, 5))) return 'signal received, draining';
+    if (!stopping && /SIGTERM received|SIGINT received/.test(tail(logFile, 5)))
+      return 'signal received, draining';
     return undefined;
   };
   return { name: options.name, url, logFile, process: child, exitReason, stop };

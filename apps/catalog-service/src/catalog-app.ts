@@ -1,4 +1,10 @@
-import { createServiceApp, databaseHealth, kafkaHealthIndicator, redisHealthIndicators, type HealthIndicator } from '@cpq/platform';
+import {
+  createServiceApp,
+  databaseHealth,
+  kafkaHealthIndicator,
+  redisHealthIndicators,
+  type HealthIndicator,
+} from '@cpq/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -20,7 +26,10 @@ export async function createCatalogApp(
 ): Promise<CatalogApp> {
   registerCatalogProblems();
   const registry = new Registry();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: SERVICE_NAME } }, options.logStream ?? process.stdout);
+  const logger = pino(
+    { level: config.LOG_LEVEL, base: { service: SERVICE_NAME } },
+    options.logStream ?? process.stdout,
+  );
   const runtime = await openCatalogRuntime(config, registry, logger, options.env);
   const kafka = kafkaHealthIndicator({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE_NAME}-health` });
   runtime.onClose(() => kafka.close());

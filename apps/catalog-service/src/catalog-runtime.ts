@@ -1,5 +1,11 @@
 import { TOPICS } from '@cpq/contracts';
-import { createDatabase, KafkaEventConsumer, OutboxRelay, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  createDatabase,
+  KafkaEventConsumer,
+  OutboxRelay,
+  type Database,
+  type EventsLogger,
+} from '@cpq/platform';
 import {
   HotKeyTracker,
   leaseFillLock,
@@ -48,20 +54,48 @@ export async function openCatalogRuntime(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CatalogRuntime> {
   const metrics = new RuntimeMetrics({ registry });
-  const redis = await RedisRuntime.open({ config: redisConfigFromEnv(env), env: config.APP_ENV, metrics, logger, name: SERVICE_NAME });
+  const redis = await RedisRuntime.open({
+    config: redisConfigFromEnv(env),
+    env: config.APP_ENV,
+    metrics,
+    logger,
+    name: SERVICE_NAME,
+  });
   const database = createDatabase<CatalogTables>({ url: config.DATABASE_URL, applicationName: SERVICE_NAME });
   const repository = new KyselyCatalogRepository(database.db as Kysely<CatalogTables>);
   const keys = new CatalogKeys(redis.keys);
-  const bus = await NearCacheInvalidationBus.open(redis.connection('cache'), redis.keys.channel('catalog-near-cache-invalidation'), logger);
-  const fillLeases = new RedisLeaseManager({ connection: redis.connection('rate'), keys: redis.keys, family: 'catalog-fill-lease', logger });
+  const bus = await NearCacheInvalidationBus.open(
+    redis.connection('cache'),
+    redis.keys.channel('catalog-near-cache-invalidation'),
+    logger,
+  );
+  const fillLeases = new RedisLeaseManager({
+    connection: redis.connection('rate'),
+    keys: redis.keys,
+    family: 'catalog-fill-lease',
+    logger,
+  });
   const nearTtl = config.CATALOG_NEAR_CACHE_TTL_MS;
-  const cacheOptions = { connection: redis.connection('cache'), logger, invalidationBus: bus, fillLock: leaseFillLock(fillLeases) };
-  const pointerCache = new RedisCacheAside({ ...cacheOptions, nearCache: new NearCache({ maxEntries: 10_000, ttlMs: nearTtl }) });
+  const cacheOptions = {
+    connection: redis.connection('cache'),
+    logger,
+    invalidationBus: bus,
+    fillLock: leaseFillLock(fillLeases),
+  };
+  const pointerCache = new RedisCacheAside({
+    ...cacheOptions,
+    nearCache: new NearCache({ maxEntries: 10_000, ttlMs: nearTtl }),
+  });
   const offerCache = new RedisCacheAside({
     ...cacheOptions,
-    ...(config.CATALOG_OFFER_NEAR_CACHE ? { nearCache: new NearCache({ maxEntries: 50_000, ttlMs: nearTtl }) } : {}),
+    ...(config.CATALOG_OFFER_NEAR_CACHE
+      ? { nearCache: new NearCache({ maxEntries: 50_000, ttlMs: nearTtl }) }
+      : {}),
   });
-  const hotOffers = new HotKeyTracker({ connection: redis.connection('cache'), sampleRate: config.CATALOG_HOT_SAMPLE_RATE });
+  const hotOffers = new HotKeyTracker({
+    connection: redis.connection('cache'),
+    sampleRate: config.CATALOG_HOT_SAMPLE_RATE,
+  });
   const caches = config.CATALOG_CACHE ? { pointer: pointerCache, offers: offerCache } : {};
   const reader = new CatalogReader(repository, keys, caches, hotOffers);
   const prewarmer = new CatalogPrewarmer(
@@ -69,7 +103,12 @@ export async function openCatalogRuntime(
     keys,
     offerCache,
     hotOffers,
-    new RedisLeaseManager({ connection: redis.connection('rate'), keys: redis.keys, family: 'catalog-prewarm-lease', logger }),
+    new RedisLeaseManager({
+      connection: redis.connection('rate'),
+      keys: redis.keys,
+      family: 'catalog-prewarm-lease',
+      logger,
+    }),
     { topOffers: config.CATALOG_PREWARM_TOP },
   );
 
@@ -93,7 +132,12 @@ export async function openCatalogRuntime(
     topics: [TOPICS.catalogPublished],
     db: database.db,
     schema: 'catalog',
-    dedup: new RedisDedupWindow({ connection: redis.connection('session'), keys: redis.keys, family: 'catalog-event-dedup', logger }),
+    dedup: new RedisDedupWindow({
+      connection: redis.connection('session'),
+      keys: redis.keys,
+      family: 'catalog-event-dedup',
+      logger,
+    }),
     logger,
     handle: async (event) => {
       if (event.eventType !== TOPICS.catalogPublished) return;

@@ -12,7 +12,10 @@ describe('catalog-service events and cross-instance coordination', () => {
 
   beforeAll(async () => {
     // every read sampled, so the hot-offer set is deterministic enough to assert on
-    [a, b] = await Promise.all([startCatalog({ CATALOG_HOT_SAMPLE_RATE: '1' }), startCatalog({ CATALOG_HOT_SAMPLE_RATE: '1' })]);
+    [a, b] = await Promise.all([
+      startCatalog({ CATALOG_HOT_SAMPLE_RATE: '1' }),
+      startCatalog({ CATALOG_HOT_SAMPLE_RATE: '1' }),
+    ]);
   });
 
   it('pre-warms the most-read offers of the previous version into the new version, once across instances', async () => {
@@ -20,8 +23,12 @@ describe('catalog-service events and cross-instance coordination', () => {
     const reader = await token(tenant);
     await publish(a.url, tenant, offers(20));
     for (let i = 0; i < 5; i++) {
-      await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0003`, { token: reader });
-      await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0007`, { token: reader });
+      await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0003`, {
+        token: reader,
+      });
+      await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0007`, {
+        token: reader,
+      });
     }
     await sleep(100); // sampling is fire-and-forget
     const v2 = await publish(b.url, tenant, offers(20));
@@ -40,7 +47,9 @@ describe('catalog-service events and cross-instance coordination', () => {
     // the first v2 reader hits: no catalog query
     const queries = countQueries(b.runtime.database);
     try {
-      const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/2/offers/offer-0003`, { token: reader });
+      const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/2/offers/offer-0003`, {
+        token: reader,
+      });
       expect(offer.body.offerId).toBe('offer-0003');
       expect(queries.statements.filter((s) => s.includes('"catalog"."offers"'))).toEqual([]);
     } finally {
@@ -50,7 +59,9 @@ describe('catalog-service events and cross-instance coordination', () => {
     // one instance handled the event: one inbox row in the pre-warm group for it
     const rows = await sql<{ n: string }>`
       select count(*) as n from catalog.inbox i join catalog.outbox o on o.event_id = i.event_id
-      where i.consumer_group = ${'catalog-service-prewarm.' + env} and o.envelope->>'tenantId' = ${tenant}`.execute(a.runtime.database.db);
+      where i.consumer_group = ${'catalog-service-prewarm.' + env} and o.envelope->>'tenantId' = ${tenant}`.execute(
+      a.runtime.database.db,
+    );
     expect(Number(rows.rows[0]!.n)).toBe(2);
   });
 

@@ -16,7 +16,10 @@ export interface CatalogInstance extends CatalogApp {
  * One catalog-service instance listening on a free port, against the test infrastructure (or the Redis URLs in
  * `env`). Closed after the test file. Every instance of one file shares its `APP_ENV`, so they share keys.
  */
-export async function startCatalog(env: Record<string, string> = {}, appEnv = sharedAppEnv): Promise<CatalogInstance> {
+export async function startCatalog(
+  env: Record<string, string> = {},
+  appEnv = sharedAppEnv,
+): Promise<CatalogInstance> {
   const infra = infraEnv();
   const vars: Record<string, string> = {
     APP_ENV: appEnv,
@@ -87,7 +90,11 @@ export async function call(
   if (options.rawBody !== undefined) payload = options.rawBody;
   else if (options.body !== undefined) payload = JSON.stringify(options.body);
   if (payload !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(base + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  const response = await fetch(base + path, {
+    method,
+    headers,
+    ...(payload !== undefined ? { body: payload } : {}),
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -99,7 +106,11 @@ export async function call(
 }
 
 export async function publish(base: string, tenantId: string, list: object[]) {
-  const response = await call(base, 'POST', `/v1/tenants/${tenantId}/catalog/versions`, { token: await admin(tenantId), body: { offers: list } });
-  if (response.status !== 201) throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
+  const response = await call(base, 'POST', `/v1/tenants/${tenantId}/catalog/versions`, {
+    token: await admin(tenantId),
+    body: { offers: list },
+  });
+  if (response.status !== 201)
+    throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as { catalogVersion: number; publishedAt: string; offerCount: number };
 }

@@ -30,17 +30,31 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     const reader = await token(tenant);
     const current = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader });
     expect(current.body).toEqual({ currentVersion: 1, publishedAt: published.publishedAt });
-    const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/offers/offer-0001`, { token: reader });
+    const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/offers/offer-0001`, {
+      token: reader,
+    });
     expect(offer.status).toBe(200);
     expect(offer.headers.get('catalog-version')).toBe('1');
     expect(offer.body).toMatchObject({ offerId: 'offer-0001', displayName: 'Offer 1', status: 'ACTIVE' });
-    const byVersion = await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0002`, { token: reader });
+    const byVersion = await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0002`, {
+      token: reader,
+    });
     expect(byVersion.body.offerId).toBe('offer-0002');
-    const page1 = await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers?limit=2`, { token: reader });
+    const page1 = await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers?limit=2`, {
+      token: reader,
+    });
     expect(page1.body.items.map((o: { offerId: string }) => o.offerId)).toEqual(['offer-0000', 'offer-0001']);
     expect(page1.body.nextCursor).toBe('offer-0001');
-    const page2 = await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers?limit=2&cursor=offer-0001`, { token: reader });
-    expect(page2.body).toEqual({ items: [expect.objectContaining({ offerId: 'offer-0002' })], nextCursor: null });
+    const page2 = await call(
+      a.url,
+      'GET',
+      `/v1/tenants/${tenant}/catalog/versions/1/offers?limit=2&cursor=offer-0001`,
+      { token: reader },
+    );
+    expect(page2.body).toEqual({
+      items: [expect.objectContaining({ offerId: 'offer-0002' })],
+      nextCursor: null,
+    });
   });
 
   it('answers 404 problems for no catalog, an unknown version and an unknown offer', async () => {
@@ -50,9 +64,20 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     expect(none.status).toBe(404);
     expect(none.headers.get('content-type')).toContain('application/problem+json');
     await publish(a.url, tenant, offers(1));
-    expect((await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/9/offers/offer-0000`, { token: reader })).status).toBe(404);
-    expect((await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/nope`, { token: reader })).status).toBe(404);
-    expect((await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/9/offers`, { token: reader })).status).toBe(404);
+    expect(
+      (
+        await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/9/offers/offer-0000`, {
+          token: reader,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/1/offers/nope`, { token: reader }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(a.url, 'GET', `/v1/tenants/${tenant}/catalog/versions/9/offers`, { token: reader })).status,
+    ).toBe(404);
   });
 
   it('serves v2 on instance B within 1 s of publishing it on instance A', async () => {
@@ -60,13 +85,24 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     const reader = await token(tenant);
     await publish(a.url, tenant, offers(2));
     // B caches v1 as the current version (Redis and its near-cache)
-    expect((await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion).toBe(1);
-    expect((await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion).toBe(1);
+    expect(
+      (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion,
+    ).toBe(1);
+    expect(
+      (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion,
+    ).toBe(1);
     await publish(a.url, tenant, offers(2, 'next'));
     const published = Date.now();
-    await waitUntil(async () => (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion === 2, 1_000);
+    await waitUntil(
+      async () =>
+        (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion ===
+        2,
+      1_000,
+    );
     expect(Date.now() - published).toBeLessThan(1_000);
-    const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/offers/next-0001`, { token: reader });
+    const offer = await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog/offers/next-0001`, {
+      token: reader,
+    });
     expect(offer.headers.get('catalog-version')).toBe('2');
   });
 
@@ -75,7 +111,9 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     const reader = await token(tenant);
     await publish(a.url, tenant, offers(2));
     await new Promise((r) => setTimeout(r, 1_500)); // v1's own event has reached every instance
-    expect((await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion).toBe(1);
+    expect(
+      (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion,
+    ).toBe(1);
     // Publish v2 straight through the repository: no instance invalidates anything itself, only the outbox
     // event (relayed to Kafka, consumed by every instance's broadcast consumer) can move B to v2.
     const repository = new KyselyCatalogRepository(a.runtime.database.db as never);
@@ -84,11 +122,20 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
         topic: TOPICS.catalogPublished,
         tenantId: tenant,
         aggregateId: `v${p.catalogVersion}`,
-        payload: { catalogVersion: p.catalogVersion, publishedAt: p.publishedAt, offers: [{ offerId: 'direct-0000', status: 'ACTIVE' }] },
+        payload: {
+          catalogVersion: p.catalogVersion,
+          publishedAt: p.publishedAt,
+          offers: [{ offerId: 'direct-0000', status: 'ACTIVE' }],
+        },
       }),
     );
     // the relays poll every 250 ms; the pointer's own TTL (10 s) is far longer than this wait
-    await waitUntil(async () => (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion === 2, 3_000);
+    await waitUntil(
+      async () =>
+        (await call(b.url, 'GET', `/v1/tenants/${tenant}/catalog`, { token: reader })).body.currentVersion ===
+        2,
+      3_000,
+    );
   });
 
   it('answers a cache hit without any PostgreSQL query', async () => {
@@ -99,7 +146,8 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     expect((await call(b.url, 'GET', path, { token: reader })).status).toBe(200); // miss: fills Redis
     const queries = countQueries(b.runtime.database);
     try {
-      for (let i = 0; i < 20; i++) expect((await call(b.url, 'GET', path, { token: reader })).status).toBe(200);
+      for (let i = 0; i < 20; i++)
+        expect((await call(b.url, 'GET', path, { token: reader })).status).toBe(200);
       // the outbox relay's polling and the consumers' inbox run meanwhile; no read of catalog data may
       expect(queries.statements.filter(readsCatalogData)).toEqual([]);
     } finally {
@@ -131,7 +179,9 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
 
   it('gives concurrent publishes of one tenant consecutive versions', async () => {
     const tenant = uniqueId('t').slice(0, 40);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => publish(i % 2 ? a.url : b.url, tenant, offers(2))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => publish(i % 2 ? a.url : b.url, tenant, offers(2))),
+    );
     expect(results.map((r) => r.catalogVersion).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

@@ -2,7 +2,15 @@ import { countQueries } from '@cpq/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisProcess, type RedisProcess } from '../../../test/support/redis-process';
 import { uniqueId } from '../../../test/support/unique';
-import { call, newAppEnv, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
+import {
+  call,
+  newAppEnv,
+  offers,
+  publish,
+  startCatalog,
+  token,
+  type CatalogInstance,
+} from './catalog-fixture';
 import { readsCatalogData, waitUntil } from './edge-cases';
 
 const REDIS_CHECKS = ['redis-cache', 'redis-rate', 'redis-session'] as const;
@@ -46,7 +54,12 @@ describe('catalog-service with Redis killed and restarted (private redis-server,
       // No Kafka consumers here: the pre-warm group is shared by every instance of every test file, and an
       // instance on a Redis that is about to die would take (and lose) other files' pre-warm events. The
       // publisher drops this instance's current-version pointer itself, which is all these tests rely on.
-      { REDIS_CACHE_URL: redis.url, REDIS_RATE_URL: redis.url, REDIS_SESSION_URL: redis.url, CATALOG_EVENTS: 'off' },
+      {
+        REDIS_CACHE_URL: redis.url,
+        REDIS_RATE_URL: redis.url,
+        REDIS_SESSION_URL: redis.url,
+        CATALOG_EVENTS: 'off',
+      },
       newAppEnv(),
     );
     reader = await token(tenant);
@@ -180,7 +193,9 @@ describe('catalog-service with Redis killed and restarted (private redis-server,
     }
     const page = await timed(`${base}/versions/2/offers?limit=2`);
     expect(page.body.items.map((o: { offerId: string }) => o.offerId)).toEqual(['down-0000', 'down-0001']);
-    const pageHits = await catalogQueriesDuring(async () => void (await timed(`${base}/versions/2/offers?limit=2`)));
+    const pageHits = await catalogQueriesDuring(
+      async () => void (await timed(`${base}/versions/2/offers?limit=2`)),
+    );
     expect(pageHits).toEqual([]);
   });
 });

@@ -3,9 +3,14 @@ import { expect } from 'vitest';
 import { SECRET } from './catalog-fixture';
 
 /** A statement that reads (or writes) catalog data, as opposed to the relay's or the inbox's bookkeeping. */
-export const readsCatalogData = (sql: string) => /"catalog"\."(offers|tenant_catalogs|catalog_versions)"/.test(sql);
+export const readsCatalogData = (sql: string) =>
+  /"catalog"\."(offers|tenant_catalogs|catalog_versions)"/.test(sql);
 
-export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
@@ -45,10 +50,17 @@ export function expectProblem(response: HttpResult, status: number, label = ''):
 }
 
 /** A 400 validation problem whose `errors` name `pointer` (in the given request part). */
-export function expectValidation(response: HttpResult, part: 'body' | 'params' | 'query', pointer: string, label = ''): void {
+export function expectValidation(
+  response: HttpResult,
+  part: 'body' | 'params' | 'query',
+  pointer: string,
+  label = '',
+): void {
   expectProblem(response, 400, label);
   const where = `${label} -> ${JSON.stringify(response.body)?.slice(0, 500)}`;
-  expect(response.body.errors, where).toEqual(expect.arrayContaining([expect.objectContaining({ in: part, pointer })]));
+  expect(response.body.errors, where).toEqual(
+    expect.arrayContaining([expect.objectContaining({ in: part, pointer })]),
+  );
   for (const error of response.body.errors) expect(error.message, where).toEqual(expect.any(String));
 }
 
@@ -58,9 +70,19 @@ export function catalogRoutes(tenant: string, version = 1, offerId = 'offer-0000
   return [
     { name: 'POST versions', method: 'POST', path: `${base}/versions`, write: true },
     { name: 'GET current', method: 'GET', path: base, write: false },
-    { name: 'GET version offer', method: 'GET', path: `${base}/versions/${version}/offers/${offerId}`, write: false },
+    {
+      name: 'GET version offer',
+      method: 'GET',
+      path: `${base}/versions/${version}/offers/${offerId}`,
+      write: false,
+    },
     { name: 'GET current offer', method: 'GET', path: `${base}/offers/${offerId}`, write: false },
-    { name: 'GET offer page', method: 'GET', path: `${base}/versions/${version}/offers?limit=2`, write: false },
+    {
+      name: 'GET offer page',
+      method: 'GET',
+      path: `${base}/versions/${version}/offers?limit=2`,
+      write: false,
+    },
   ] as const;
 }
 

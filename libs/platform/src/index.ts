@@ -18,7 +18,12 @@ export {
   type ProblemInit,
   type ProblemFieldError,
 } from './http/problem';
-export { registerProblemMapping, problemMappings, ProblemMappings, type ProblemMapper } from './http/problem-mappings';
+export {
+  registerProblemMapping,
+  problemMappings,
+  ProblemMappings,
+  type ProblemMapper,
+} from './http/problem-mappings';
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';

@@ -14,7 +14,10 @@ function connectionErrorLogger(logger: RuntimeLogger, workload: Workload): (erro
     const now = Date.now();
     if (now - lastAt < 10_000) return;
     lastAt = now;
-    logger.warn({ workload, err: error.message }, 'Redis connection error; commands fall back until it reconnects');
+    logger.warn(
+      { workload, err: error.message },
+      'Redis connection error; commands fall back until it reconnects',
+    );
   };
 }
 

@@ -33,7 +33,13 @@ export class KyselyCatalogRepository implements CatalogRepository {
       const version = pointer.current_version;
       await trx
         .insertInto('catalog.catalog_versions')
-        .values({ tenant_id: tenantId, version, published_at: pointer.published_at, offer_count: offers.length, request_id: requestId ?? null })
+        .values({
+          tenant_id: tenantId,
+          version,
+          published_at: pointer.published_at,
+          offer_count: offers.length,
+          request_id: requestId ?? null,
+        })
         .execute();
       for (let i = 0; i < offers.length; i += INSERT_CHUNK) {
         await trx
@@ -101,7 +107,12 @@ export class KyselyCatalogRepository implements CatalogRepository {
     return rows.map((r) => r.body as Offer);
   }
 
-  async findOfferPage(tenantId: string, version: number, limit: number, cursor: string | undefined): Promise<OfferPage | undefined> {
+  async findOfferPage(
+    tenantId: string,
+    version: number,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<OfferPage | undefined> {
     if (!(await this.versionExists(tenantId, version))) return undefined;
     let query = this.db
       .selectFrom('catalog.offers')

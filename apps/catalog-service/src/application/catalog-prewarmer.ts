@@ -30,15 +30,25 @@ export class CatalogPrewarmer {
   /** Returns how many offers were written (0 when another instance holds the lease or nothing was hot). */
   async prewarm(tenantId: string, version: number): Promise<number> {
     if (version <= 1) return 0;
-    const acquired = await this.leases.acquire({ tenant: tenantId, id: `v${version}` }, { ttlMs: this.options.leaseTtlMs ?? 30_000 });
+    const acquired = await this.leases.acquire(
+      { tenant: tenantId, id: `v${version}` },
+      { ttlMs: this.options.leaseTtlMs ?? 30_000 },
+    );
     if (!acquired.acquired) return 0;
     try {
-      const hot = await this.hotOffers.top(this.keys.hotOffers(tenantId, version - 1), this.options.topOffers ?? 100);
+      const hot = await this.hotOffers.top(
+        this.keys.hotOffers(tenantId, version - 1),
+        this.options.topOffers ?? 100,
+      );
       if (hot.length === 0) return 0;
       const offers = await this.repository.findOffers(tenantId, version, hot);
       const ttlSeconds = this.options.offerTtlSeconds ?? 900;
       const written = await Promise.all(
-        offers.map((offer) => this.cache.set(this.keys.offer(tenantId, version, offer.offerId), offerCodec, offer, { ttlSeconds })),
+        offers.map((offer) =>
+          this.cache.set(this.keys.offer(tenantId, version, offer.offerId), offerCodec, offer, {
+            ttlSeconds,
+          }),
+        ),
       );
       return written.filter(Boolean).length;
     } finally {

@@ -18,7 +18,11 @@ export class CatalogPublisher {
   ) {}
 
   /** Validates the whole version, stores it immutably as N+1 with its event, and makes it current. */
-  async publish(tenantId: string, offers: readonly Offer[], requestId: string | undefined): Promise<PublishedCatalog> {
+  async publish(
+    tenantId: string,
+    offers: readonly Offer[],
+    requestId: string | undefined,
+  ): Promise<PublishedCatalog> {
     const violations = catalogViolations(offers);
     if (violations.length > 0) throw new InvalidCatalogError(violations);
     const published = await this.repository.publish(tenantId, offers, requestId, (p) =>

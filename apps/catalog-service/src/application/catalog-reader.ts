@@ -1,5 +1,9 @@
 import { JsonCodec, type CacheAside, type HotKeyTracker } from '@cpq/redis-runtime';
-import { CatalogVersionNotFoundError, NoCatalogPublishedError, OfferNotFoundError } from '../domain/catalog.errors';
+import {
+  CatalogVersionNotFoundError,
+  NoCatalogPublishedError,
+  OfferNotFoundError,
+} from '../domain/catalog.errors';
 import type { CurrentCatalog, Offer, OfferPage } from '../domain/offer';
 import type { CatalogKeys } from './catalog-keys';
 import type { CatalogRepository } from './catalog.repository';
@@ -49,7 +53,9 @@ export class CatalogReader {
   async current(tenantId: string): Promise<CurrentCatalog> {
     const load = () => this.repository.findCurrent(tenantId);
     const current = this.caches.pointer
-      ? await this.caches.pointer.getOrLoad(this.keys.current(tenantId), currentCodec, load, { ttlSeconds: this.currentTtl })
+      ? await this.caches.pointer.getOrLoad(this.keys.current(tenantId), currentCodec, load, {
+          ttlSeconds: this.currentTtl,
+        })
       : await load();
     if (!current) throw new NoCatalogPublishedError();
     return current;
@@ -58,13 +64,16 @@ export class CatalogReader {
   async offer(tenantId: string, version: number, offerId: string): Promise<Offer> {
     const load = () => this.repository.findOffer(tenantId, version, offerId);
     const offer = this.caches.offers
-      ? await this.caches.offers.getOrLoad(this.keys.offer(tenantId, version, offerId), offerCodec, load, { ttlSeconds: this.offerTtl })
+      ? await this.caches.offers.getOrLoad(this.keys.offer(tenantId, version, offerId), offerCodec, load, {
+          ttlSeconds: this.offerTtl,
+        })
       : await load();
     if (offer) {
       this.hotOffers?.sample(this.keys.hotOffers(tenantId, version), offerId);
       return offer;
     }
-    if (!(await this.repository.versionExists(tenantId, version))) throw new CatalogVersionNotFoundError(version);
+    if (!(await this.repository.versionExists(tenantId, version)))
+      throw new CatalogVersionNotFoundError(version);
     throw new OfferNotFoundError(version, offerId);
   }
 
@@ -74,14 +83,24 @@ export class CatalogReader {
   }
 
   /** Pages are expensive to build: misses go through distributed single-flight (one load across instances). */
-  async page(tenantId: string, version: number, limit: number, cursor: string | undefined): Promise<OfferPage> {
+  async page(
+    tenantId: string,
+    version: number,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<OfferPage> {
     const load = () => this.repository.findOfferPage(tenantId, version, limit, cursor);
     const page = this.caches.offers
-      ? await this.caches.offers.getOrLoad(this.keys.page(tenantId, version, limit, cursor), pageCodec, load, {
-          ttlSeconds: this.offerTtl,
-          graceSeconds: this.pageGrace,
-          fill: { tenant: tenantId },
-        })
+      ? await this.caches.offers.getOrLoad(
+          this.keys.page(tenantId, version, limit, cursor),
+          pageCodec,
+          load,
+          {
+            ttlSeconds: this.offerTtl,
+            graceSeconds: this.pageGrace,
+            fill: { tenant: tenantId },
+          },
+        )
       : await load();
     if (!page) throw new CatalogVersionNotFoundError(version);
     return page;

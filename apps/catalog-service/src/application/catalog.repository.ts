@@ -18,7 +18,12 @@ export interface CatalogRepository {
   findOffer(tenantId: string, version: number, offerId: string): Promise<Offer | undefined>;
   findOffers(tenantId: string, version: number, offerIds: readonly string[]): Promise<Offer[]>;
   /** Offers ordered by offerId after `cursor` (exclusive); `undefined` when the version does not exist. */
-  findOfferPage(tenantId: string, version: number, limit: number, cursor: string | undefined): Promise<OfferPage | undefined>;
+  findOfferPage(
+    tenantId: string,
+    version: number,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<OfferPage | undefined>;
 }
 
 export const CATALOG_REPOSITORY = Symbol('CatalogRepository');

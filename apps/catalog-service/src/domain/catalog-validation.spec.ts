@@ -12,7 +12,9 @@ const offer = (offerId: string, rules?: Offer['rules']): Offer => ({
 
 describe('catalogViolations', () => {
   it('accepts a consistent catalog', () => {
-    expect(catalogViolations([offer('a', { requires: ['b'], minQuantity: 1, maxQuantity: 1 }), offer('b')])).toEqual([]);
+    expect(
+      catalogViolations([offer('a', { requires: ['b'], minQuantity: 1, maxQuantity: 1 }), offer('b')]),
+    ).toEqual([]);
   });
 
   it('reports duplicate offerIds with both positions', () => {
@@ -23,7 +25,10 @@ describe('catalogViolations', () => {
 
   it('reports rules that refer to offers outside the version, or to the offer itself', () => {
     const violations = catalogViolations([offer('a', { requires: ['zzz'], excludes: ['a'] })]);
-    expect(violations.map((v) => v.pointer)).toEqual(['/offers/0/rules/requires/0', '/offers/0/rules/excludes/0']);
+    expect(violations.map((v) => v.pointer)).toEqual([
+      '/offers/0/rules/requires/0',
+      '/offers/0/rules/excludes/0',
+    ]);
   });
 
   it('reports minQuantity above maxQuantity, and every violation at once', () => {

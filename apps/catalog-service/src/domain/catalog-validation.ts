@@ -12,7 +12,11 @@ export function catalogViolations(offers: readonly Offer[]): CatalogViolation[] 
   offers.forEach((offer, i) => {
     const seen = firstIndex.get(offer.offerId);
     if (seen === undefined) firstIndex.set(offer.offerId, i);
-    else violations.push({ pointer: `/offers/${i}/offerId`, message: `duplicate offerId ${offer.offerId} (also at /offers/${seen})` });
+    else
+      violations.push({
+        pointer: `/offers/${i}/offerId`,
+        message: `duplicate offerId ${offer.offerId} (also at /offers/${seen})`,
+      });
   });
   offers.forEach((offer, i) => {
     const rules = offer.rules;
@@ -20,14 +24,27 @@ export function catalogViolations(offers: readonly Offer[]): CatalogViolation[] 
     for (const kind of ['requires', 'excludes'] as const) {
       (rules[kind] ?? []).forEach((ref, j) => {
         if (!firstIndex.has(ref)) {
-          violations.push({ pointer: `/offers/${i}/rules/${kind}/${j}`, message: `${kind} unknown offer ${ref}` });
+          violations.push({
+            pointer: `/offers/${i}/rules/${kind}/${j}`,
+            message: `${kind} unknown offer ${ref}`,
+          });
         } else if (ref === offer.offerId) {
-          violations.push({ pointer: `/offers/${i}/rules/${kind}/${j}`, message: `an offer cannot ${kind === 'requires' ? 'require' : 'exclude'} itself` });
+          violations.push({
+            pointer: `/offers/${i}/rules/${kind}/${j}`,
+            message: `an offer cannot ${kind === 'requires' ? 'require' : 'exclude'} itself`,
+          });
         }
       });
     }
-    if (rules.minQuantity !== undefined && rules.maxQuantity !== undefined && rules.minQuantity > rules.maxQuantity) {
-      violations.push({ pointer: `/offers/${i}/rules/minQuantity`, message: `minQuantity ${rules.minQuantity} exceeds maxQuantity ${rules.maxQuantity}` });
+    if (
+      rules.minQuantity !== undefined &&
+      rules.maxQuantity !== undefined &&
+      rules.minQuantity > rules.maxQuantity
+    ) {
+      violations.push({
+        pointer: `/offers/${i}/rules/minQuantity`,
+        message: `minQuantity ${rules.minQuantity} exceeds maxQuantity ${rules.maxQuantity}`,
+      });
     }
   });
   return violations;

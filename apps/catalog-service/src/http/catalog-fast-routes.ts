@@ -22,7 +22,11 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
         summary: 'An offer of the current catalog version',
         tags: ['catalog'],
         responses: {
-          200: { description: 'The offer', schema: offerSchema, headers: { 'Catalog-Version': 'The version it was read from' } },
+          200: {
+            description: 'The offer',
+            schema: offerSchema,
+            headers: { 'Catalog-Version': 'The version it was read from' },
+          },
           ...problems,
           404: { description: 'No catalog published, or unknown offer' },
         },
@@ -40,7 +44,11 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
       openapi: {
         summary: 'An offer of a given catalog version',
         tags: ['catalog'],
-        responses: { 200: { description: 'The offer', schema: offerSchema }, ...problems, 404: { description: 'Unknown version or offer' } },
+        responses: {
+          200: { description: 'The offer', schema: offerSchema },
+          ...problems,
+          404: { description: 'Unknown version or offer' },
+        },
       },
       handle: ({ params }) => reader.offer(params.tenantId, params.version, params.offerId),
     }),

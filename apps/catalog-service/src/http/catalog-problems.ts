@@ -6,7 +6,12 @@ import {
   OfferNotFoundError,
 } from '../domain/catalog.errors';
 
-const notFound = (title: string, detail: string): ProblemInit => ({ type: ProblemType.notFound, title, status: 404, detail });
+const notFound = (title: string, detail: string): ProblemInit => ({
+  type: ProblemType.notFound,
+  title,
+  status: 404,
+  detail,
+});
 
 /** How catalog domain errors look at the HTTP edge (the one place that knows). */
 export function registerCatalogProblems(): void {
@@ -18,6 +23,8 @@ export function registerCatalogProblems(): void {
     errors: error.violations.map((v) => ({ in: 'body', pointer: v.pointer, message: v.message })),
   }));
   registerProblemMapping(NoCatalogPublishedError, (error) => notFound('No catalog published', error.message));
-  registerProblemMapping(CatalogVersionNotFoundError, (error) => notFound('Catalog version not found', error.message));
+  registerProblemMapping(CatalogVersionNotFoundError, (error) =>
+    notFound('Catalog version not found', error.message),
+  );
   registerProblemMapping(OfferNotFoundError, (error) => notFound('Offer not found', error.message));
 }

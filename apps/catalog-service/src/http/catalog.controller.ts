@@ -39,7 +39,11 @@ export class CatalogController {
   @ApiOperation({
     summary: 'Publish a catalog as the next immutable version and make it current',
     tags: ['catalog'],
-    responses: { 201: { description: 'Published', schema: publishedCatalogSchema }, ...problems, 413: { description: 'Body over 256 KiB' } },
+    responses: {
+      201: { description: 'Published', schema: publishedCatalogSchema },
+      ...problems,
+      413: { description: 'Body over 256 KiB' },
+    },
   })
   publish(
     @ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>,
@@ -53,9 +57,15 @@ export class CatalogController {
   @ApiOperation({
     summary: 'The current catalog version',
     tags: ['catalog'],
-    responses: { 200: { description: 'Current version', schema: currentCatalogSchema }, ...problems, 404: { description: 'None published' } },
+    responses: {
+      200: { description: 'Current version', schema: currentCatalogSchema },
+      ...problems,
+      404: { description: 'None published' },
+    },
   })
-  current(@ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>): Promise<CurrentCatalog> {
+  current(
+    @ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>,
+  ): Promise<CurrentCatalog> {
     return this.reader.current(params.tenantId);
   }
 
@@ -63,7 +73,11 @@ export class CatalogController {
   @ApiOperation({
     summary: 'A page of offers of a catalog version, ordered by offerId',
     tags: ['catalog'],
-    responses: { 200: { description: 'The page', schema: offerPageSchema }, ...problems, 404: { description: 'Unknown version' } },
+    responses: {
+      200: { description: 'The page', schema: offerPageSchema },
+      ...problems,
+      404: { description: 'Unknown version' },
+    },
   })
   page(
     @ZodParams(versionParamsSchema) params: z.infer<typeof versionParamsSchema>,

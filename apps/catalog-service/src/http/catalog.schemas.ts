@@ -7,7 +7,9 @@ export const offerSchema = z.strictObject({
   displayName: z.string().min(1).max(200),
   status: z.enum(['ACTIVE', 'RETIRED']),
   eligibleActions: z.array(z.enum(['ADD', 'CHANGE', 'REMOVE'])).max(3),
-  attributes: z.record(z.string().min(1).max(100), z.union([z.string().max(1000), z.number(), z.boolean()])).optional(),
+  attributes: z
+    .record(z.string().min(1).max(100), z.union([z.string().max(1000), z.number(), z.boolean()]))
+    .optional(),
   rules: z
     .strictObject({
       requires: z.array(offerIdSchema).max(500).optional(),

@@ -30,5 +30,4 @@ export class AuthGuard implements CanActivate {
     });
     return true;
   }
-
 }

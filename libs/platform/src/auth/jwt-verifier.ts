@@ -73,7 +73,10 @@ export class Hs256TokenVerifier implements TokenVerifier {
     ) {
       throw new InvalidTokenError('claims');
     }
-    return { principal: { sub, tenantId, roles: roles as string[] }, expiresAtMs: (payload.exp as number) * 1000 };
+    return {
+      principal: { sub, tenantId, roles: roles as string[] },
+      expiresAtMs: (payload.exp as number) * 1000,
+    };
   }
 }
 

@@ -19,7 +19,10 @@ export function kafkaHealthIndicator(
   { timeoutMs = 1_000, logger = silentEventsLogger }: { timeoutMs?: number; logger?: EventsLogger } = {},
 ): KafkaHealthIndicator {
   let admin: Admin | undefined;
-  const client = createKafkaClient({ ...kafka, connectionTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, retry: { retries: 0 } }, logger);
+  const client = createKafkaClient(
+    { ...kafka, connectionTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, retry: { retries: 0 } },
+    logger,
+  );
   const probe = async (): Promise<'up'> => {
     admin ??= client.admin();
     await admin.connect();

@@ -55,7 +55,10 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   // stdout through an asynchronous destination: a synchronous write per log line (one per request) was the
   // largest single cost of a cached read. Flushed when the server closes, so shutdown loses no line.
   const destination = options.logger?.stream ?? pino.destination({ dest: 1, sync: false });
-  const requestLogger = pino(pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }), destination);
+  const requestLogger = pino(
+    pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }),
+    destination,
+  );
   registerRequestLog(adapter.getInstance(), requestLogger);
   if (!options.logger?.stream) {
     adapter.getInstance().addHook('onClose', (_instance, done) => {

@@ -26,15 +26,26 @@ export interface FastRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   roles?: string[];
   /** What `/docs/openapi.json` says about the route. */
   openapi: ApiOperationSpec;
-  handle(input: { params: z.infer<P>; query: z.infer<Q>; principal: Principal; reply: FastifyReply }): Promise<unknown>;
+  handle(input: {
+    params: z.infer<P>;
+    query: z.infer<Q>;
+    principal: Principal;
+    reply: FastifyReply;
+  }): Promise<unknown>;
 }
 
 /** Typing helper: infers the handler's input from the schemas. */
-export function fastRoute<P extends z.ZodType, Q extends z.ZodType = z.ZodType>(route: FastRoute<P, Q>): FastRoute<P, Q> {
+export function fastRoute<P extends z.ZodType, Q extends z.ZodType = z.ZodType>(
+  route: FastRoute<P, Q>,
+): FastRoute<P, Q> {
   return route;
 }
 
-export function registerFastRoutes(instance: FastifyInstance, routes: readonly FastRoute[], verifier: TokenVerifier): void {
+export function registerFastRoutes(
+  instance: FastifyInstance,
+  routes: readonly FastRoute[],
+  verifier: TokenVerifier,
+): void {
   for (const route of routes) {
     const params = new ZodValidationPipe(route.params, 'params');
     const query = route.query ? new ZodValidationPipe(route.query, 'query') : undefined;
@@ -77,7 +88,15 @@ export function registerFastRoutes(instance: FastifyInstance, routes: readonly F
  */
 export function documentedHandlerOf(route: FastRoute): { handler: object; method: string; path: string } {
   const handler = function fastRouteHandler() {};
-  Reflect.defineMetadata(ZOD_SCHEMAS, { params: route.params, ...(route.query ? { query: route.query } : {}) }, handler);
+  Reflect.defineMetadata(
+    ZOD_SCHEMAS,
+    { params: route.params, ...(route.query ? { query: route.query } : {}) },
+    handler,
+  );
   if (route.roles?.length) Reflect.defineMetadata(REQUIRED_ROLES, route.roles, handler);
-  return { handler, method: RequestMethod[RequestMethod.GET].toLowerCase(), path: route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}') };
+  return {
+    handler,
+    method: RequestMethod[RequestMethod.GET].toLowerCase(),
+    path: route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+  };
 }

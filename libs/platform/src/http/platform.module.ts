@@ -58,7 +58,10 @@ export class PlatformModule {
         { provide: PLATFORM_SERVICE_NAME, useValue: options.service },
         { provide: PLATFORM_CONFIG, useValue: options.config },
         { provide: METRICS_REGISTRY, useValue: options.registry },
-        { provide: JWT_VERIFIER, useValue: options.verifier ?? new Hs256TokenVerifier(options.config.AUTH_JWT_SECRET) },
+        {
+          provide: JWT_VERIFIER,
+          useValue: options.verifier ?? new Hs256TokenVerifier(options.config.AUTH_JWT_SECRET),
+        },
         { provide: FAST_ROUTES, useValue: options.fastRoutes ?? [] },
         { provide: HEALTH_INDICATORS, useValue: new HealthIndicatorRegistry(options.healthIndicators) },
         { provide: APP_GUARD, useClass: AuthGuard },

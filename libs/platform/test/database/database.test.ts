@@ -6,7 +6,7 @@ import { uniqueId } from '../../../../test/support/unique';
 
 describe('createDatabase', () => {
   const schema = uniqueId('it_db').replace(/-/g, '_');
-   
+
   const database = createDatabase<any>({
     url: infraEnv().databaseUrl,
     schema,
@@ -48,7 +48,6 @@ describe('createDatabase', () => {
 });
 
 describe('countQueries', () => {
-   
   const database = createDatabase<any>({ url: infraEnv().databaseUrl, poolMax: 2 });
   afterAll(() => database.close());
 

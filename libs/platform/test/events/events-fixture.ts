@@ -9,13 +9,12 @@ import { uniqueId } from '../../../../test/support/unique';
 
 /** A database with a fresh schema holding the outbox and inbox tables, dropped on `drop()`. */
 export async function createTestSchema(prefix: string): Promise<{
-   
   database: Database<any>;
   schema: string;
   drop(): Promise<void>;
 }> {
   const schema = uniqueId(prefix).replace(/-/g, '_');
-   
+
   const database = createDatabase<any>({ url: infraEnv().databaseUrl, poolMax: 5 });
   await sql`create schema ${sql.id(schema)}`.execute(database.db);
   await createOutboxInboxTables(database.db, schema);
@@ -150,7 +149,7 @@ export async function eventually(
 }
 
 /** Outbox rows of a schema, for assertions. */
- 
+
 export async function outboxRows(db: Kysely<any>, schema: string) {
   return db
     .withSchema(schema)

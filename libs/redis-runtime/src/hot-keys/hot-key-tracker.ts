@@ -34,13 +34,17 @@ export class HotKeyTracker {
   sample(set: RedisKey, member: string): void {
     if (this.random() >= this.sampleRate) return;
     const ttlMs = assertTtlSeconds(set.family, this.options.ttlSeconds ?? set.family.ttlSeconds?.min) * 1000;
-    this.options.connection.script('trackHotKey', [set], [member, this.maxMembers, ttlMs]).catch(() => undefined);
+    this.options.connection
+      .script('trackHotKey', [set], [member, this.maxMembers, ttlMs])
+      .catch(() => undefined);
   }
 
   /** The `limit` most-read members, most read first; empty when the set is gone or Redis fails. */
   async top(set: RedisKey, limit: number): Promise<string[]> {
     try {
-      return await this.options.connection.observe('zrevrange', set.family, (c) => c.zrevrange(set.key, 0, limit - 1));
+      return await this.options.connection.observe('zrevrange', set.family, (c) =>
+        c.zrevrange(set.key, 0, limit - 1),
+      );
     } catch {
       return [];
     }

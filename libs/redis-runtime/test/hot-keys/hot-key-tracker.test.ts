@@ -20,7 +20,7 @@ describe('HotKeyTracker', () => {
     for (let i = 0; i < 10; i++) tracker.sample(set, 'offer-warm');
     for (let i = 0; i < 40; i++) tracker.sample(set, `offer-cold-${i}`);
     await sleep(100);
-    expect((await tracker.top(set, 2))).toEqual(['offer-hot', 'offer-warm']);
+    expect(await tracker.top(set, 2)).toEqual(['offer-hot', 'offer-warm']);
     expect(await connection.client.zcard(set.key)).toBeLessThan(10);
     const ttl = await connection.client.pttl(set.key);
     expect(ttl).toBeGreaterThan(50_000);
