@@ -43,6 +43,7 @@ export { RedisRuntime, type RedisRuntimeOptions } from './redis-runtime';
 // observability
 export { RuntimeMetrics, type RuntimeMetricsOptions, type CacheEvent } from './observability/runtime-metrics';
 export { silentLogger, hashForLog, type RuntimeLogger } from './observability/runtime-logger';
+export { FastCounter, FastHistogram } from './observability/fast-metrics';
 export { withSoftTimeout, TIMED_OUT } from './util/with-timeout';
 
 // cache-aside and near-cache

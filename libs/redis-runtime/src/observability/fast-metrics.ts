@@ -14,7 +14,7 @@ interface MetricValue {
  * a pre-built series through one Map per label, keyed by the caller's strings, so an observation allocates
  * nothing (a concatenated key would be a new string to hash on every call).
  */
-abstract class FastMetric<S> {
+export abstract class FastMetric<S> {
   readonly aggregator = 'sum';
   protected readonly series: { labels: Labels; state: S }[] = [];
   /** Nested maps, one level per label: lookups hash the caller's (already hashed) strings, never a new one. */
@@ -157,6 +157,10 @@ export class FastHistogram extends FastMetric<HistogramState> {
 
   observe(values: readonly string[], value: number): void {
     this.record(this.seriesOf(values), value);
+  }
+
+  observe3(a: string, b: string, c: string, value: number): void {
+    this.record(this.series3(a, b, c), value);
   }
 
   observe4(a: string, b: string, c: string, d: string, value: number): void {
