@@ -3,19 +3,19 @@
  * (USD 2: 1 USD = 100 minor units; JPY 0; KWD 3). Funds codes, precious metals and
  * historic codes are left out on purpose.
  */
-const MINOR_UNITS: ReadonlyMap<string, number> = new Map([
-  // exponent 0
-  ...['CLP', 'ISK', 'JPY', 'KRW', 'PYG', 'UGX', 'VND', 'XAF', 'XOF'].map((c) => [c, 0] as const),
-  // exponent 3
-  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3] as const),
-  // exponent 2
-  ...[
-    'AED', 'ARS', 'AUD', 'BDT', 'BGN', 'BRL', 'CAD', 'CHF', 'CNY', 'COP', 'CZK', 'DKK', 'DZD', 'EGP',
-    'EUR', 'GBP', 'GHS', 'HKD', 'HUF', 'IDR', 'ILS', 'INR', 'KES', 'KZT', 'LKR', 'MAD', 'MXN', 'MYR',
-    'NGN', 'NOK', 'NZD', 'PEN', 'PHP', 'PKR', 'PLN', 'QAR', 'RON', 'RSD', 'SAR', 'SEK', 'SGD', 'THB',
-    'TRY', 'TWD', 'UAH', 'USD', 'UYU', 'ZAR',
-  ].map((c) => [c, 2] as const),
-]);
+const BY_EXPONENT: Readonly<Record<number, string>> = {
+  0: 'CLP ISK JPY KRW PYG UGX VND XAF XOF',
+  2:
+    'AED ARS AUD BDT BGN BRL CAD CHF CNY COP CZK DKK DZD EGP EUR GBP GHS HKD HUF IDR ILS INR KES KZT ' +
+    'LKR MAD MXN MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RSD SAR SEK SGD THB TRY TWD UAH USD UYU ZAR',
+  3: 'BHD IQD JOD KWD LYD OMR TND',
+};
+
+const MINOR_UNITS: ReadonlyMap<string, number> = new Map(
+  Object.entries(BY_EXPONENT).flatMap(([exponent, codes]) =>
+    codes.split(' ').map((code) => [code, Number(exponent)] as const),
+  ),
+);
 
 /** True for an active ISO 4217 code in its canonical upper-case form (`"usd"` is not one). */
 export function isIsoCurrency(code: string): boolean {

@@ -1,4 +1,4 @@
-/** Domain errors of pricing-service: stable codes (prefix PRICING_), mapped to problem+json at the HTTP edge. */
+/** Domain errors of pricing-service: stable codes (prefix PRICING_), mapped to problem+json at the edge. */
 export abstract class PricingError extends Error {
   abstract readonly code: string;
   constructor(message: string, options?: ErrorOptions) {

@@ -14,7 +14,9 @@ export function divRoundHalfEven(numerator: bigint, denominator: bigint): bigint
   const magnitude = negative ? -numerator : numerator;
   let quotient = magnitude / denominator;
   const twiceRemainder = (magnitude % denominator) * 2n;
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && quotient % 2n === 1n)) quotient += 1n;
+  const awayFromZero =
+    twiceRemainder > denominator || (twiceRemainder === denominator && quotient % 2n === 1n);
+  if (awayFromZero) quotient += 1n;
   return negative ? -quotient : quotient;
 }
 
