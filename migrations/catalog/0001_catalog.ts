@@ -31,10 +31,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('body', 'jsonb', (c) => c.notNull())
     .addPrimaryKeyConstraint('offers_pk', ['tenant_id', 'catalog_version', 'offer_id'])
-    .addForeignKeyConstraint('offers_version_fk', ['tenant_id', 'catalog_version'], 'catalog.catalog_versions', [
-      'tenant_id',
-      'version',
-    ])
+    .addForeignKeyConstraint(
+      'offers_version_fk',
+      ['tenant_id', 'catalog_version'],
+      'catalog.catalog_versions',
+      ['tenant_id', 'version'],
+    )
     .execute();
   await s
     .createTable('outbox')
@@ -49,7 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_error', 'text')
     .execute();
-  await sql`create index outbox_pending_idx on catalog.outbox (created_at) where published_at is null`.execute(db);
+  await sql`create index outbox_pending_idx on catalog.outbox (created_at) where published_at is null`.execute(
+    db,
+  );
   await s
     .createTable('inbox')
     .addColumn('consumer_group', 'text', (c) => c.notNull())

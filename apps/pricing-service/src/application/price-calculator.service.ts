@@ -1,0 +1,118 @@
+import { JsonCodec, type CacheAside } from '@cpq/redis-runtime';
+import { calculatePrice } from '../domain/price-calculator';
+import type { CurrentPriceBook, Price, PriceRequest } from '../domain/price-book';
+import {
+  NoPriceBookPublishedError,
+  OfferNotPriceableError,
+  PriceBookVersionNotFoundError,
+} from '../domain/price-book.errors';
+import { NoPriceError } from '../domain/pricing.errors';
+import type { PricingKeys } from './pricing-keys';
+import type { PricingRepository } from './pricing.repository';
+
+const currentCodec = new JsonCodec<CurrentPriceBook>({ schemaVersion: 1 });
+const priceCodec = new JsonCodec<Price>({ schemaVersion: 1 });
+
+export interface PriceCalculatorOptions {
+  /** Lifetime of the cached current-version pointer, seconds (the family allows 5-60). @default 10 */
+  currentTtlSeconds?: number;
+  /** Lifetime of a cached price, seconds, before jitter (the family allows 5-35 min). @default 900 */
+  priceTtlSeconds?: number;
+}
+
+/** Both undefined when caching is switched off. */
+export interface PricingCaches {
+  /** The current price book pointer: short TTL, near-cached, invalidated on every publish. */
+  pointer?: CacheAside;
+  /** Calculated prices: every input in the key, versioned by price book. */
+  prices?: CacheAside;
+}
+
+/**
+ * Calculates prices: the price of one set of inputs is cached in Redis under a key holding every input (price book
+ * version first), so a new price book is never answered from an old version's cache. The offer must be ACTIVE in
+ * pricing's projection of the catalog.
+ */
+export class PriceCalculator {
+  private readonly currentTtl: number;
+  private readonly priceTtl: number;
+
+  constructor(
+    private readonly repository: PricingRepository,
+    private readonly keys: PricingKeys,
+    private readonly caches: PricingCaches,
+    options: PriceCalculatorOptions = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.currentTtl = options.currentTtlSeconds ?? 10;
+    this.priceTtl = options.priceTtlSeconds ?? 900;
+  }
+
+  async current(tenantId: string): Promise<CurrentPriceBook> {
+    const load = () => this.repository.findCurrent(tenantId);
+    const current = this.caches.pointer
+      ? await this.caches.pointer.getOrLoad(this.keys.current(tenantId), currentCodec, load, {
+          ttlSeconds: this.currentTtl,
+        })
+      : await load();
+    if (!current) throw new NoPriceBookPublishedError();
+    return current;
+  }
+
+  /**
+   * The price of `request` in `priceBookVersion` (default: the current version). `admitted` resolves once the
+   * caller may spend PostgreSQL work on this request (the rate-limit decision): the cache read runs alongside it,
+   * the offer-status lookup only after it. A rejection of `admitted` rejects the calculation with that error.
+   */
+  async calculate(
+    tenantId: string,
+    request: PriceRequest,
+    priceBookVersion: number | undefined,
+    admitted: Promise<void> = Promise.resolve(),
+  ): Promise<Price> {
+    const version = priceBookVersion ?? (await this.current(tenantId)).currentVersion;
+    const cached = this.price(tenantId, version, request);
+    cached.catch(() => undefined); // awaited below unless admission or the status check fails first
+    await admitted;
+    const status = await this.repository.findOfferStatus(tenantId, request.offerId);
+    if (status !== 'ACTIVE') throw new OfferNotPriceableError(request.offerId, status ?? 'UNKNOWN');
+    const price = await cached;
+    if (price) return price;
+    if (priceBookVersion !== undefined && !(await this.repository.versionExists(tenantId, priceBookVersion)))
+      throw new PriceBookVersionNotFoundError(priceBookVersion);
+    throw new NoPriceError(request.offerId, request.currency, version);
+  }
+
+  /** A new version was published: drop the current pointer here, in Redis, and on every instance. */
+  async currentChanged(tenantId: string): Promise<void> {
+    await this.caches.pointer?.invalidate([this.keys.current(tenantId)], { redis: true });
+  }
+
+  private price(tenantId: string, version: number, request: PriceRequest): Promise<Price | undefined> {
+    const load = async (): Promise<Price | undefined> => {
+      const entry = await this.repository.findEntry(tenantId, version, request.offerId, request.currency);
+      if (!entry) return undefined;
+      const result = calculatePrice(entry, request);
+      return {
+        schemaVersion: 1,
+        priceBookVersion: version,
+        offerId: request.offerId,
+        currency: request.currency,
+        termMonths: request.termMonths,
+        quantity: request.quantity,
+        quantityTier: result.quantityTier,
+        segment: request.segment,
+        region: request.region,
+        unitAmountMinor: result.unitAmountMinor,
+        amountMinor: result.amountMinor,
+        calculatedAt: this.now().toISOString(),
+        explanation: result.explanation,
+      };
+    };
+    return this.caches.prices
+      ? this.caches.prices.getOrLoad(this.keys.price(tenantId, version, request), priceCodec, load, {
+          ttlSeconds: this.priceTtl,
+        })
+      : load();
+  }
+}
