@@ -26,6 +26,11 @@ export const pricingConfigSchema = baseServiceConfigSchema.extend({
   PRICING_RATE_INSURANCE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Run the outbox relay and the Kafka consumers in this process. @default on */
   PRICING_EVENTS: onOff('on'),
+  /**
+   * A new offer-status consumer group replays the catalog topic from its start, so a projection built after
+   * catalogs were published still learns them (the inbox and the version check make replays harmless). @default on
+   */
+  PRICING_PROJECTION_REPLAY: onOff('on'),
 });
 
 export type PricingConfig = z.infer<typeof pricingConfigSchema>;

@@ -114,6 +114,7 @@ export async function openPricingRuntime(
     // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
     groupId: `${SERVICE_NAME}-offer-status.${config.APP_ENV}`,
     topics: [TOPICS.catalogPublished],
+    fromBeginning: config.PRICING_PROJECTION_REPLAY,
     db: database.db,
     schema: 'pricing',
     dedup: new RedisDedupWindow({

@@ -39,6 +39,9 @@ export async function startPricing(
     REDIS_CACHE_TIMEOUT_MS: '250',
     REDIS_RATE_TIMEOUT_MS: '250',
     REDIS_SESSION_TIMEOUT_MS: '250',
+    // every test file has its own APP_ENV, so its own new group: replaying every catalog event ever published
+    // on this broker would only delay the file's own events
+    PRICING_PROJECTION_REPLAY: 'off',
     ...env,
   };
   const config = parseConfig(pricingConfigSchema, vars);
