@@ -102,6 +102,7 @@ export class PricingController {
     const admitted = decision.then((d) => {
       if (!d.allowed) throw rateLimitProblem(d);
     });
+    admitted.catch(() => undefined); // handled: calculate may fail (or still be resolving) before awaiting it
     const price = this.calculator.calculate(params.tenantId, request, priceBookVersion, admitted);
     price.catch(() => undefined); // a rejected request discards it
     const verdict = await decision;
