@@ -84,7 +84,9 @@ describe('pricing-service rate limits at the boundary and with the rate Redis ki
         const ok = await calculate(a.url, tenant, baseRequest, 'alice');
         expect(ok.status, `request ${i}`).toBe(200);
         expect(ok.headers.get('ratelimit-policy')).toBe(`"pricing-user";q=${USER_LIMIT};w=${WINDOW_S}`);
-        expect(ok.headers.get('ratelimit')).toMatch(new RegExp(`^"pricing-user";r=${USER_LIMIT - i};t=\\d+$`));
+        expect(ok.headers.get('ratelimit')).toMatch(
+          new RegExp(`^"pricing-user";r=${USER_LIMIT - i};t=\\d+$`),
+        );
         expect(ok.headers.get('retry-after')).toBeNull();
       }
       const sentAt = Date.now();
@@ -121,7 +123,9 @@ describe('pricing-service rate limits at the boundary and with the rate Redis ki
       await new Promise((r) => setTimeout(r, Math.max(0, windowEnd + 50 - Date.now())));
       const again = await calculate(a.url, tenant, baseRequest, 'alice');
       expect(again.status).toBe(200);
-      expect(again.headers.get('ratelimit')).toMatch(new RegExp(`^"pricing-user";r=${USER_LIMIT - 1};t=\\d+$`));
+      expect(again.headers.get('ratelimit')).toMatch(
+        new RegExp(`^"pricing-user";r=${USER_LIMIT - 1};t=\\d+$`),
+      );
       const reset = Number(/t=(\d+)$/.exec(again.headers.get('ratelimit')!)![1]);
       expect(reset).toBeGreaterThan(WINDOW_S - 10); // a window that has only just begun
       expect(reset).toBeLessThanOrEqual(WINDOW_S);

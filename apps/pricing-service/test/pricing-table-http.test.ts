@@ -483,7 +483,11 @@ describe('the hand-written pricing table, through the engine and through HTTP', 
 
   it.each(cases)('engine: $name', (c) => {
     const result = calculatePrice(c.entry, input(c.input));
-    expect(result).toMatchObject({ unitAmountMinor: c.unit, amountMinor: c.amount, quantityTier: c.tier ?? 0 });
+    expect(result).toMatchObject({
+      unitAmountMinor: c.unit,
+      amountMinor: c.amount,
+      quantityTier: c.tier ?? 0,
+    });
     if (c.explanation) expect(result.explanation).toEqual(c.explanation);
     expect(result.explanation[0]).toBe(`base_price:${c.entry.basePriceMinor}`);
     expect(result.explanation.slice(-3)).toEqual([
