@@ -3,6 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 // Two tiers with a visible seam: `unit` (*.spec.ts next to the code, pure logic, no servers) and
 // `integration` (test/**/*.test.ts against real PostgreSQL, Redis and Kafka, brought up by the global setup).
+// Files listed in SERIAL run in a project of their own, after the others (`groupOrder`), alone.
+const SERIAL = [
+  // waits out a real minute window and kills its rate Redis: run alongside pricing-events.test.ts, the latter's
+  // Kafka consumer stalled (not understood yet; see the issue notes)
+  'apps/pricing-service/test/pricing-rate-limit-faults.test.ts',
+];
+const integration = {
+  globalSetup: ['test/support/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 180_000,
+};
 export default defineConfig({
   // SWC rather than esbuild so NestJS decorator metadata is emitted.
   plugins: [swc.vite({ jsc: { target: 'es2023' } })],
@@ -20,10 +31,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['{apps,libs}/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
+          exclude: SERIAL,
+          ...integration,
           maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-serial',
+          include: SERIAL,
+          ...integration,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

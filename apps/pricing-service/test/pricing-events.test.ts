@@ -63,19 +63,18 @@ describe('pricing-service catalog projection (real Kafka)', () => {
       }, 20_000);
       // an older version arriving late (recorded in the inbox) does not retire the offer; a newer one does
       const late = event(1, 'RETIRED');
-      await send(late);
       const db = a.runtime.database.db as any;
-      await waitUntil(
-        async () =>
-          (
-            await db
-              .selectFrom('pricing.inbox')
-              .select('event_id')
-              .where('event_id', '=', late.eventId)
-              .execute()
-          ).length === 1,
-        15_000,
-      );
+      // resent until recorded (same eventId: applied once); a loaded machine may be rebalancing the group
+      await waitUntil(async () => {
+        await send(late);
+        await new Promise((r) => setTimeout(r, 500));
+        const rows = await db
+          .selectFrom('pricing.inbox')
+          .select('event_id')
+          .where('event_id', '=', late.eventId)
+          .execute();
+        return rows.length === 1;
+      }, 30_000);
       const row = await db
         .selectFrom('pricing.offer_status')
         .select(['status', 'catalog_version'])
@@ -83,10 +82,14 @@ describe('pricing-service catalog projection (real Kafka)', () => {
         .executeTakeFirst();
       expect(row).toEqual({ status: 'ACTIVE', catalog_version: 2 });
       expect((await calculate(a.url, tenant, baseRequest)).status).toBe(200);
-      await send(event(3, 'RETIRED'));
-      await waitUntil(async () => (await calculate(a.url, tenant, baseRequest)).status === 422, 15_000);
+      const retired = event(3, 'RETIRED');
+      await waitUntil(async () => {
+        await send(retired);
+        await new Promise((r) => setTimeout(r, 500));
+        return (await calculate(a.url, tenant, baseRequest)).status === 422;
+      }, 30_000);
     } finally {
       await producer.disconnect();
     }
-  });
+  }, 120_000);
 });

@@ -226,7 +226,7 @@ describe('pricing-service calculate: one Redis round trip (private rate and cach
     }
   });
 
-  it.fails('KNOWN BUG: ...that rejected request touched no PostgreSQL table and wrote no cache entry', () => {
+  it('...that rejected request touched no PostgreSQL table and wrote no cache entry', () => {
     expect(coldRejected).toBeDefined();
     expect(coldRejected!.statements).toEqual([]);
     expect(coldRejected!.cacheCalls).toEqual({ get: 1 });

@@ -61,8 +61,10 @@ export class PriceCalculator {
 
   /**
    * The price of `request` in `priceBookVersion` (default: the current version). `admitted` resolves once the
-   * caller may spend PostgreSQL work on this request (the rate-limit decision): the cache read runs alongside it,
-   * the offer-status lookup only after it. A rejection of `admitted` rejects the calculation with that error.
+   * caller may spend work on this request (the rate-limit decision). Until then only cache reads run, alongside
+   * the decision (the current-version pointer, then the price); PostgreSQL is asked, and a missing price loaded,
+   * only after admission, so a rejected request costs its cache reads and nothing more. A rejection of `admitted`
+   * rejects the calculation with that error.
    */
   async calculate(
     tenantId: string,
@@ -70,17 +72,32 @@ export class PriceCalculator {
     priceBookVersion: number | undefined,
     admitted: Promise<void> = Promise.resolve(),
   ): Promise<Price> {
-    const version = priceBookVersion ?? (await this.current(tenantId)).currentVersion;
-    const cached = this.price(tenantId, version, request);
-    cached.catch(() => undefined); // awaited below unless admission or the status check fails first
+    admitted.catch(() => undefined); // awaited below, after the cache reads have been started
+    const knownVersion = priceBookVersion ?? (await this.peekCurrentVersion(tenantId));
+    const early = knownVersion === undefined ? undefined : this.peekPrice(tenantId, knownVersion, request);
+    early?.catch(() => undefined);
     await admitted;
+    const version = knownVersion ?? (await this.current(tenantId)).currentVersion;
     const status = await this.repository.findOfferStatus(tenantId, request.offerId);
     if (status !== 'ACTIVE') throw new OfferNotPriceableError(request.offerId, status ?? 'UNKNOWN');
-    const price = await cached;
+    const price = (early && (await early)) ?? (await this.price(tenantId, version, request));
     if (price) return price;
     if (priceBookVersion !== undefined && !(await this.repository.versionExists(tenantId, priceBookVersion)))
       throw new PriceBookVersionNotFoundError(priceBookVersion);
     throw new NoPriceError(request.offerId, request.currency, version);
+  }
+
+  private async peekCurrentVersion(tenantId: string): Promise<number | undefined> {
+    const current = await this.caches.pointer?.peek(this.keys.current(tenantId), currentCodec);
+    return current?.currentVersion;
+  }
+
+  private async peekPrice(
+    tenantId: string,
+    version: number,
+    request: PriceRequest,
+  ): Promise<Price | undefined> {
+    return this.caches.prices?.peek(this.keys.price(tenantId, version, request), priceCodec);
   }
 
   /** A new version was published: drop the current pointer here, in Redis, and on every instance. */

@@ -71,6 +71,11 @@ export interface CacheAside {
     load: Loader<T>,
     options?: ReadOptions,
   ): Promise<T | undefined>;
+  /**
+   * The cached value if there is one (near-cache, then Redis), never loading: for work that may not touch the
+   * source yet (e.g. before a rate-limit decision). A miss or a Redis failure is `undefined`.
+   */
+  peek<T>(key: RedisKey, codec: JsonCodec<T>): Promise<T | undefined>;
   set<T>(
     key: RedisKey,
     codec: JsonCodec<T>,
@@ -130,6 +135,34 @@ export class RedisCacheAside implements CacheAside {
       (raw) => this.afterRead(key, codec, load, options, raw),
       () => this.afterRead(key, codec, load, options, TIMED_OUT),
     );
+  }
+
+  async peek<T>(key: RedisKey, codec: JsonCodec<T>): Promise<T | undefined> {
+    const near = this.options.nearCache?.get(key.key);
+    if (near !== undefined) {
+      this.metrics.cache(key.family.name, 'near_hit');
+      return near as T;
+    }
+    let raw: string | null;
+    try {
+      raw = await this.readRedis(key);
+    } catch {
+      this.metrics.cache(key.family.name, 'fallback');
+      return undefined;
+    }
+    if (raw === null) return undefined;
+    const decoded = codec.decode(raw);
+    if (!decoded.ok) {
+      this.metrics.cache(key.family.name, 'decode_error');
+      return undefined;
+    }
+    // Fresh or in its grace period alike: without a loader there is nothing to refresh it with.
+    const meta = readMeta(decoded.value.meta);
+    const now = Date.now();
+    const fresh = meta === undefined || now < meta.freshUntil;
+    this.metrics.cache(key.family.name, fresh ? 'hit' : 'stale');
+    if (fresh) this.options.nearCache?.set(key.key, decoded.value.payload, now);
+    return decoded.value.payload;
   }
 
   async set<T>(

@@ -177,7 +177,8 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     sourceOfTruth: 'computed from the versioned price book in PostgreSQL',
     format: 'json',
     schemaVersion: 1,
-    invalidation: 'every input in the key (versioned by price book; the quantity itself, as its tier is only known after the entry is read), TTL with jitter',
+    invalidation:
+      'every input in the key (versioned by price book; the quantity itself, as its tier is only known after the entry is read), TTL with jitter',
     timeoutMs: CACHE_TIMEOUT_MS,
     fallback: 'recompute',
     sensitivity: 'confidential',
