@@ -72,6 +72,8 @@ describe('pricing-service catalog projection (real Kafka)', () => {
           .selectFrom('pricing.inbox')
           .select('event_id')
           .where('event_id', '=', late.eventId)
+          // every running instance's group records the event: count this instance's group only
+          .where('consumer_group', '=', `pricing-service-offer-status.${a.runtime.config.APP_ENV}`)
           .execute();
         return rows.length === 1;
       }, 30_000);
