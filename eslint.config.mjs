@@ -27,8 +27,8 @@ export default [
     },
   },
   {
-    // Integration tests share the repository-level test support (test/support), which is not a project.
-    files: ['**/test/**/*.ts', 'test/**/*.ts'],
+    // Integration tests and benchmarks share the repository-level test support (test/support), not a project.
+    files: ['**/test/**/*.ts', 'test/**/*.ts', 'apps/*/bench/**/*.ts'],
     // ... and read JSON response bodies, which are `any` by nature.
     rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

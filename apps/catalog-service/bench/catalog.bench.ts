@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { signDevToken } from '@cpq/platform';
 import Redis from 'ioredis';
 import { load, type LoadResult } from './load';
-import { freePort, startChild, type Child } from './processes';
+import { freePort, startChild, type Child } from '../../../test/support/bench-processes';
 
 const ROOT = resolve(__dirname, '../../..');
 const SECRET = 'catalog-bench-secret-catalog-bench-secret';

@@ -34,7 +34,7 @@ import {
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
 import { load, type LoadResult } from './load';
-import { freePort, startChild, type Child } from './processes';
+import { freePort, startChild, type Child } from '../../../test/support/bench-processes';
 import {
   addCounts,
   commandStats,
