@@ -1,4 +1,4 @@
-import { baseServiceConfigSchema } from '@cpq/platform';
+import { baseServiceConfigSchema, TENANT_ID_PATTERN } from '@cpq/platform';
 import { z } from 'zod';
 
 const onOff = (fallback: 'on' | 'off') =>
@@ -6,6 +6,27 @@ const onOff = (fallback: 'on' | 'off') =>
     .enum(['on', 'off'], { message: 'expected on or off' })
     .default(fallback)
     .transform((v) => v === 'on');
+
+const perMinute = z.coerce.number().int().min(1).max(10_000_000);
+
+/** `{"<tenantId>": {"tenantPerMin"?: n, "userPerMin"?: n}}`: limits of tenants that do not use the defaults. */
+const tenantLimitsSchema = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(TENANT_ID_PATTERN, 'not a tenant id'),
+      z.strictObject({ tenantPerMin: perMinute.optional(), userPerMin: perMinute.optional() }),
+    ),
+  );
 
 /** pricing-service's environment: the platform's variables plus these. */
 export const pricingConfigSchema = baseServiceConfigSchema.extend({
@@ -17,9 +38,20 @@ export const pricingConfigSchema = baseServiceConfigSchema.extend({
   /** Near-cache lifetime of the current price book pointer, ms. @default 2000 */
   PRICING_NEAR_CACHE_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Calculations per tenant per minute (fixed window). @default 10000 */
-  PRICING_TENANT_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  PRICING_TENANT_LIMIT_PER_MIN: perMinute.default(10_000),
   /** Calculations per user per minute (fixed window). @default 300 */
-  PRICING_USER_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(10_000_000).default(300),
+  PRICING_USER_LIMIT_PER_MIN: perMinute.default(300),
+  /**
+   * Per-tenant limits overriding the two above, as JSON, e.g. `{"acme":{"tenantPerMin":50000,"userPerMin":1000}}`.
+   * @default {}
+   */
+  PRICING_TENANT_LIMITS: tenantLimitsSchema,
+  /** How long an offer's catalog status is answered from process memory, ms (hints drop it sooner). @default 5000 */
+  PRICING_OFFER_STATUS_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** How often each instance sends its tally of calculated requests (pre-warm input) to Redis, ms. @default 5000 */
+  PRICING_HOT_KEYS_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** Most-calculated requests of the previous version a publish pre-warms. @default 200 */
+  PRICING_PREWARM_TOP: z.coerce.number().int().min(0).max(10_000).default(200),
   /** Fail-closed insurance: requests per subject and process while Redis is unavailable. @default 20 */
   PRICING_RATE_INSURANCE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(20),
   /** Window of that insurance budget, seconds. @default 10 */

@@ -9,6 +9,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { PricingConfig } from './config';
+import { pricingFastRoutes } from './http/pricing-fast-routes';
 import { registerPricingProblems } from './http/pricing-problems';
 import { pricingModule } from './pricing.module';
 import { openPricingRuntime, SERVICE_NAME, type PricingRuntime } from './pricing-runtime';
@@ -43,6 +44,7 @@ export async function createPricingApp(
     config,
     metricsRegistry: registry,
     healthIndicators,
+    fastRoutes: pricingFastRoutes(runtime.calculator, runtime.rateLimits),
     ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
   });
   await runtime.startEvents();

@@ -7,10 +7,12 @@ import {
   type EventsLogger,
 } from '@cpq/platform';
 import {
+  HotKeyTracker,
   NearCache,
   NearCacheInvalidationBus,
   RedisCacheAside,
   RedisDedupWindow,
+  RedisLeaseManager,
   RedisRateLimiter,
   RedisRuntime,
   RuntimeMetrics,
@@ -20,9 +22,15 @@ import {
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { projectCatalogPublished } from './application/offer-status-projector';
+import { OfferStatuses } from './application/offer-statuses';
 import { PriceBookPublisher } from './application/price-book-publisher';
 import { PriceCalculator } from './application/price-calculator.service';
-import { pricingRateLimitPolicies } from './application/price-rate-limit';
+import { PricePrewarmer } from './application/price-prewarmer';
+import {
+  pricingRateLimitPolicies,
+  PricingRateLimiters,
+  type PricingLimits,
+} from './application/price-rate-limit';
 import { PricingKeys } from './application/pricing-keys';
 import { KyselyPricingRepository } from './adapters/kysely-pricing.repository';
 import type { PricingTables } from './adapters/pricing.tables';
@@ -37,7 +45,13 @@ export interface PricingRuntime {
   readonly database: Database<PricingTables>;
   readonly calculator: PriceCalculator;
   readonly publisher: PriceBookPublisher;
+  readonly offerStatuses: OfferStatuses;
+  readonly prewarmer: PricePrewarmer;
+  readonly hotPrices: HotKeyTracker;
+  /** The limiter of tenants on the default limits (its `keyOf` names any tenant's counters). */
   readonly limiter: RedisRateLimiter;
+  /** The limiter each tenant's calculations go through. */
+  readonly rateLimits: PricingRateLimiters;
   readonly keys: PricingKeys;
   /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
   startEvents(): Promise<void>;
@@ -75,26 +89,67 @@ export async function openPricingRuntime(
     nearCache: new NearCache({ maxEntries: 10_000, ttlMs: config.PRICING_NEAR_CACHE_TTL_MS }),
   });
   const priceCache = new RedisCacheAside({ connection: redis.connection('cache'), logger });
+  const entryCache = new RedisCacheAside({ connection: redis.connection('cache'), logger });
+  const hotPrices = new HotKeyTracker({
+    connection: redis.connection('cache'),
+    flushIntervalMs: config.PRICING_HOT_KEYS_FLUSH_MS,
+  });
+  const offerStatuses = new OfferStatuses(repository, bus, {
+    enabled: config.PRICING_CACHE,
+    ttlMs: config.PRICING_OFFER_STATUS_TTL_MS,
+  });
   const calculator = new PriceCalculator(
     repository,
+    offerStatuses,
     keys,
-    config.PRICING_CACHE ? { pointer: pointerCache, prices: priceCache } : {},
+    config.PRICING_CACHE
+      ? { pointer: pointerCache, prices: priceCache, entries: entryCache, hotPrices }
+      : {},
     { priceTtlSeconds: config.PRICING_PRICE_TTL_SECONDS },
   );
-  const limiter = new RedisRateLimiter({
-    connection: redis.connection('rate'),
-    keys: redis.keys,
-    policies: pricingRateLimitPolicies({
-      tenantLimitPerMinute: config.PRICING_TENANT_LIMIT_PER_MIN,
-      userLimitPerMinute: config.PRICING_USER_LIMIT_PER_MIN,
-      insurance: {
-        limit: config.PRICING_RATE_INSURANCE_LIMIT,
-        windowSeconds: config.PRICING_RATE_INSURANCE_WINDOW_SECONDS,
-      },
+  const prewarmer = new PricePrewarmer(
+    calculator,
+    keys,
+    hotPrices,
+    new RedisLeaseManager({
+      connection: redis.connection('rate'),
+      keys: redis.keys,
+      family: 'pricing-prewarm-lease',
+      logger,
     }),
-    metrics,
-    logger,
-  });
+    { topRequests: config.PRICING_PREWARM_TOP },
+  );
+  const limiterWith = (limits: PricingLimits) =>
+    new RedisRateLimiter({
+      connection: redis.connection('rate'),
+      keys: redis.keys,
+      policies: pricingRateLimitPolicies({
+        ...limits,
+        insurance: {
+          limit: config.PRICING_RATE_INSURANCE_LIMIT,
+          windowSeconds: config.PRICING_RATE_INSURANCE_WINDOW_SECONDS,
+        },
+      }),
+      metrics,
+      logger,
+    });
+  const defaults = {
+    tenantLimitPerMinute: config.PRICING_TENANT_LIMIT_PER_MIN,
+    userLimitPerMinute: config.PRICING_USER_LIMIT_PER_MIN,
+  };
+  const limiter = limiterWith(defaults);
+  const rateLimits = new PricingRateLimiters(
+    limiter,
+    new Map(
+      Object.entries(config.PRICING_TENANT_LIMITS).map(([tenantId, limits]) => [
+        tenantId,
+        limiterWith({
+          tenantLimitPerMinute: limits.tenantPerMin ?? defaults.tenantLimitPerMinute,
+          userLimitPerMinute: limits.userPerMin ?? defaults.userLimitPerMinute,
+        }),
+      ]),
+    ),
+  );
 
   const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE_NAME };
   const relay = new OutboxRelay({ db: database.db, schema: 'pricing', kafka, logger });
@@ -108,7 +163,29 @@ export async function openPricingRuntime(
     logger,
     handle: async (event) => calculator.currentChanged(event.tenantId),
   });
-  // One instance per event keeps the catalog projection (inbox-deduplicated, Redis dedup as a pre-check).
+  // One instance per event pre-warms the new version's hottest prices (inbox-deduplicated; a lease as well, so a
+  // rebalance that hands the event to a second instance mid-way does not run it twice at once).
+  const prewarm = new KafkaEventConsumer({
+    kafka,
+    groupId: `${SERVICE_NAME}-prewarm.${config.APP_ENV}`,
+    topics: [TOPICS.pricebookPublished],
+    db: database.db,
+    schema: 'pricing',
+    dedup: new RedisDedupWindow({
+      connection: redis.connection('session'),
+      keys: redis.keys,
+      family: 'pricing-event-dedup',
+      logger,
+    }),
+    logger,
+    handle: async (event) => {
+      if (event.eventType !== TOPICS.pricebookPublished) return;
+      if (!config.PRICING_CACHE) return;
+      await prewarmer.prewarm(event.tenantId, event.payload.priceBookVersion);
+    },
+  });
+  // One instance per event keeps the catalog projection (inbox-deduplicated, Redis dedup as a pre-check); after
+  // the commit it drops the tenant's offer statuses on every instance.
   const offerStatus = new KafkaEventConsumer({
     kafka,
     // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
@@ -128,8 +205,10 @@ export async function openPricingRuntime(
       if (event.eventType !== TOPICS.catalogPublished) return;
       await projectCatalogPublished(trx, event.tenantId, event.payload);
     },
+    afterCommit: async (event) => offerStatuses.changed(event.tenantId),
   });
 
+  if (config.PRICING_CACHE) hotPrices.start();
   let eventsStarted = false;
   const closers: (() => Promise<void>)[] = [];
   return {
@@ -138,21 +217,26 @@ export async function openPricingRuntime(
     database,
     calculator,
     publisher,
+    offerStatuses,
+    prewarmer,
+    hotPrices,
     limiter,
+    rateLimits,
     keys,
     async startEvents() {
       if (!config.PRICING_EVENTS || eventsStarted) return;
       eventsStarted = true;
       relay.start();
-      await Promise.all([invalidation.start(), offerStatus.start()]);
+      await Promise.all([invalidation.start(), prewarm.start(), offerStatus.start()]);
     },
     onClose(close) {
       closers.push(close);
     },
     async close() {
       await Promise.allSettled(closers.map((close) => close()));
-      await Promise.allSettled([invalidation.stop(), offerStatus.stop()]);
+      await Promise.allSettled([invalidation.stop(), prewarm.stop(), offerStatus.stop()]);
       await relay.stop();
+      await hotPrices.stop();
       await bus.close();
       await redis.close();
       await database.close();

@@ -1,10 +1,5 @@
 import { Inject, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
-import {
-  PRICE_BOOK_PUBLISHER,
-  PRICE_CALCULATOR,
-  PRICE_RATE_LIMITER,
-  PricingController,
-} from './http/pricing.controller';
+import { PRICE_BOOK_PUBLISHER, PricingController } from './http/pricing.controller';
 import type { PricingRuntime } from './pricing-runtime';
 
 export const PRICING_RUNTIME = Symbol('PricingRuntime');
@@ -24,9 +19,7 @@ export function pricingModule(runtime: PricingRuntime): Type<unknown> {
     controllers: [PricingController],
     providers: [
       { provide: PRICING_RUNTIME, useValue: runtime },
-      { provide: PRICE_CALCULATOR, useValue: runtime.calculator },
       { provide: PRICE_BOOK_PUBLISHER, useValue: runtime.publisher },
-      { provide: PRICE_RATE_LIMITER, useValue: runtime.limiter },
       PricingLifecycle,
     ],
   })

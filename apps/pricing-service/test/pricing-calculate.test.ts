@@ -130,10 +130,14 @@ describe('pricing-service publish and calculate (real PostgreSQL, Redis and Kafk
       const second = await calculate(a.url, tenant, baseRequest);
       expect(second.body).toEqual(first.body); // same calculatedAt: the cached value
       expect(counter.statements.filter(readsEntries)).toHaveLength(0);
-      // another quantity is another key: computed, never the cached amount of quantity 12
+      // another quantity is another key: computed, never the cached amount of quantity 12, from the entry the
+      // first calculation cached (pricebook-entry), so still no entry query
       const other = await calculate(a.url, tenant, { ...baseRequest, quantity: 13 });
       expect(other.body).toMatchObject({ quantity: 13, unitAmountMinor: 122695, amountMinor: 122695 * 13 });
-      expect(counter.statements.filter(readsEntries)).toHaveLength(1);
+      expect(other.body.calculatedAt).not.toBe(first.body.calculatedAt);
+      expect(counter.statements.filter(readsEntries)).toHaveLength(0);
+      // and no offer-status query either: the status of an offer just priced is held in process
+      expect(counter.statements).toEqual([]);
     } finally {
       counter.stop();
     }

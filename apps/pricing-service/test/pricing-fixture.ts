@@ -111,7 +111,10 @@ export async function publishBook(base: string, tenantId: string, entries: objec
   return response.body as { priceBookVersion: number; entryCount: number };
 }
 
-/** Sets offers' status in the catalog projection directly (the Kafka path has its own test). */
+/**
+ * Sets offers' status in the catalog projection directly (the Kafka path has its own test), then does what the
+ * projector does after its commit: drops the tenant's cached statuses on every instance.
+ */
 export async function setOfferStatus(
   instance: PricingInstance,
   tenantId: string,
@@ -125,6 +128,7 @@ export async function setOfferStatus(
       on conflict (tenant_id, offer_id) do update set status = excluded.status,
         catalog_version = excluded.catalog_version`.execute(db);
   }
+  await instance.runtime.offerStatuses.changed(tenantId);
 }
 
 export const calculate = async (base: string, tenantId: string, body: object, sub = 'user-1') =>

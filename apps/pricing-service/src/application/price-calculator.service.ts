@@ -1,16 +1,18 @@
-import { JsonCodec, type CacheAside } from '@cpq/redis-runtime';
+import { JsonCodec, type CacheAside, type HotKeyTracker } from '@cpq/redis-runtime';
 import { calculatePrice } from '../domain/price-calculator';
-import type { CurrentPriceBook, Price, PriceRequest } from '../domain/price-book';
+import type { CurrentPriceBook, Price, PriceEntry, PriceRequest } from '../domain/price-book';
 import {
   NoPriceBookPublishedError,
   OfferNotPriceableError,
   PriceBookVersionNotFoundError,
 } from '../domain/price-book.errors';
 import { NoPriceError } from '../domain/pricing.errors';
-import type { PricingKeys } from './pricing-keys';
+import type { OfferStatuses } from './offer-statuses';
+import { hotPriceMember, type PricingKeys } from './pricing-keys';
 import type { PricingRepository } from './pricing.repository';
 
 const currentCodec = new JsonCodec<CurrentPriceBook>({ schemaVersion: 1 });
+const entryCodec = new JsonCodec<PriceEntry>({ schemaVersion: 1 });
 const priceCodec = new JsonCodec<Price>({ schemaVersion: 1 });
 
 export interface PriceCalculatorOptions {
@@ -18,27 +20,35 @@ export interface PriceCalculatorOptions {
   currentTtlSeconds?: number;
   /** Lifetime of a cached price, seconds, before jitter (the family allows 5-35 min). @default 900 */
   priceTtlSeconds?: number;
+  /** Lifetime of a cached price book entry, seconds, before jitter (the family allows 15-65 min). @default 1800 */
+  entryTtlSeconds?: number;
 }
 
-/** Both undefined when caching is switched off. */
+/** All undefined when caching is switched off. */
 export interface PricingCaches {
   /** The current price book pointer: short TTL, near-cached, invalidated on every publish. */
   pointer?: CacheAside;
   /** Calculated prices: every input in the key, versioned by price book. */
   prices?: CacheAside;
+  /** Price book entries: immutable per version, so versioned keys and a TTL are all the invalidation needed. */
+  entries?: CacheAside;
+  /** Counts every answered request per price book version: what the next version's publish pre-warms. */
+  hotPrices?: HotKeyTracker;
 }
 
 /**
  * Calculates prices: the price of one set of inputs is cached in Redis under a key holding every input (price book
- * version first), so a new price book is never answered from an old version's cache. The offer must be ACTIVE in
- * pricing's projection of the catalog.
+ * version first), so a new price book is never answered from an old version's cache. A miss computes from the
+ * version's (cached) entry. The offer must be ACTIVE in pricing's projection of the catalog.
  */
 export class PriceCalculator {
   private readonly currentTtl: number;
   private readonly priceTtl: number;
+  private readonly entryTtl: number;
 
   constructor(
     private readonly repository: PricingRepository,
+    private readonly offerStatuses: OfferStatuses,
     private readonly keys: PricingKeys,
     private readonly caches: PricingCaches,
     options: PriceCalculatorOptions = {},
@@ -46,6 +56,7 @@ export class PriceCalculator {
   ) {
     this.currentTtl = options.currentTtlSeconds ?? 10;
     this.priceTtl = options.priceTtlSeconds ?? 900;
+    this.entryTtl = options.entryTtlSeconds ?? 1800;
   }
 
   async current(tenantId: string): Promise<CurrentPriceBook> {
@@ -78,13 +89,34 @@ export class PriceCalculator {
     early?.catch(() => undefined);
     await admitted;
     const version = knownVersion ?? (await this.current(tenantId)).currentVersion;
-    const status = await this.repository.findOfferStatus(tenantId, request.offerId);
+    const status = await this.offerStatuses.statusOf(tenantId, request.offerId);
     if (status !== 'ACTIVE') throw new OfferNotPriceableError(request.offerId, status ?? 'UNKNOWN');
     const price = (early && (await early)) ?? (await this.price(tenantId, version, request));
-    if (price) return price;
+    if (price) {
+      this.caches.hotPrices?.count(this.keys.hotPrices(tenantId, version), hotPriceMember(request));
+      return price;
+    }
     if (priceBookVersion !== undefined && !(await this.repository.versionExists(tenantId, priceBookVersion)))
       throw new PriceBookVersionNotFoundError(priceBookVersion);
     throw new NoPriceError(request.offerId, request.currency, version);
+  }
+
+  /**
+   * Computes `request` in `version` and writes it to the price cache (pre-warm). False when the version has no
+   * entry for it or the write failed.
+   */
+  async warm(tenantId: string, version: number, request: PriceRequest): Promise<boolean> {
+    if (!this.caches.prices) return false;
+    const price = await this.compute(tenantId, version, request);
+    if (!price) return false;
+    return this.caches.prices.set(this.keys.price(tenantId, version, request), priceCodec, price, {
+      ttlSeconds: this.priceTtl,
+    });
+  }
+
+  /** A new version was published: drop the current pointer here, in Redis, and on every instance. */
+  async currentChanged(tenantId: string): Promise<void> {
+    await this.caches.pointer?.invalidate([this.keys.current(tenantId)], { redis: true });
   }
 
   private async peekCurrentVersion(tenantId: string): Promise<number | undefined> {
@@ -100,35 +132,41 @@ export class PriceCalculator {
     return this.caches.prices?.peek(this.keys.price(tenantId, version, request), priceCodec);
   }
 
-  /** A new version was published: drop the current pointer here, in Redis, and on every instance. */
-  async currentChanged(tenantId: string): Promise<void> {
-    await this.caches.pointer?.invalidate([this.keys.current(tenantId)], { redis: true });
-  }
-
   private price(tenantId: string, version: number, request: PriceRequest): Promise<Price | undefined> {
-    const load = async (): Promise<Price | undefined> => {
-      const entry = await this.repository.findEntry(tenantId, version, request.offerId, request.currency);
-      if (!entry) return undefined;
-      const result = calculatePrice(entry, request);
-      return {
-        schemaVersion: 1,
-        priceBookVersion: version,
-        offerId: request.offerId,
-        currency: request.currency,
-        termMonths: request.termMonths,
-        quantity: request.quantity,
-        quantityTier: result.quantityTier,
-        segment: request.segment,
-        region: request.region,
-        unitAmountMinor: result.unitAmountMinor,
-        amountMinor: result.amountMinor,
-        calculatedAt: this.now().toISOString(),
-        explanation: result.explanation,
-      };
-    };
+    const load = () => this.compute(tenantId, version, request);
     return this.caches.prices
       ? this.caches.prices.getOrLoad(this.keys.price(tenantId, version, request), priceCodec, load, {
           ttlSeconds: this.priceTtl,
+        })
+      : load();
+  }
+
+  private async compute(tenantId: string, version: number, request: PriceRequest): Promise<Price | undefined> {
+    const entry = await this.entry(tenantId, version, request.offerId, request.currency);
+    if (!entry) return undefined;
+    const result = calculatePrice(entry, request);
+    return {
+      schemaVersion: 1,
+      priceBookVersion: version,
+      offerId: request.offerId,
+      currency: request.currency,
+      termMonths: request.termMonths,
+      quantity: request.quantity,
+      quantityTier: result.quantityTier,
+      segment: request.segment,
+      region: request.region,
+      unitAmountMinor: result.unitAmountMinor,
+      amountMinor: result.amountMinor,
+      calculatedAt: this.now().toISOString(),
+      explanation: result.explanation,
+    };
+  }
+
+  private entry(tenantId: string, version: number, offerId: string, currency: string) {
+    const load = () => this.repository.findEntry(tenantId, version, offerId, currency);
+    return this.caches.entries
+      ? this.caches.entries.getOrLoad(this.keys.entry(tenantId, version, offerId, currency), entryCodec, load, {
+          ttlSeconds: this.entryTtl,
         })
       : load();
   }

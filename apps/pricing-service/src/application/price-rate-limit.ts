@@ -9,9 +9,12 @@ import {
 export const PRICING_TENANT_POLICY = 'pricing-tenant';
 export const PRICING_USER_POLICY = 'pricing-user';
 
-export interface PricingRateLimitSettings {
+export interface PricingLimits {
   tenantLimitPerMinute: number;
   userLimitPerMinute: number;
+}
+
+export interface PricingRateLimitSettings extends PricingLimits {
   /** Per subject and process while Redis is unavailable (fail-closed). */
   insurance: { limit: number; windowSeconds: number };
 }
@@ -41,16 +44,24 @@ export function pricingRateLimitPolicies(settings: PricingRateLimitSettings): Ra
   ];
 }
 
-/** Both dimensions in one check: a request rejected by one policy consumes none of the other's quota. */
-export function checkPriceRateLimit(
-  limiter: RateLimiter,
-  tenantId: string,
-  sub: string,
-): Promise<RateLimitDecision> {
-  return limiter.check(tenantId, [
-    { policy: PRICING_TENANT_POLICY, subject: tenantId },
-    { policy: PRICING_USER_POLICY, subject: sub },
-  ]);
+/**
+ * The limiter of each tenant: tenants with their own limits get a limiter built with those, every other tenant
+ * the default one. Policy names and keys are the same in all of them, so a tenant's counters do not depend on
+ * which limiter counts them.
+ */
+export class PricingRateLimiters {
+  constructor(
+    private readonly fallback: RateLimiter,
+    private readonly byTenant: ReadonlyMap<string, RateLimiter> = new Map(),
+  ) {}
+
+  /** Both dimensions in one check: a request rejected by one policy consumes none of the other's quota. */
+  check(tenantId: string, sub: string): Promise<RateLimitDecision> {
+    return (this.byTenant.get(tenantId) ?? this.fallback).check(tenantId, [
+      { policy: PRICING_TENANT_POLICY, subject: tenantId },
+      { policy: PRICING_USER_POLICY, subject: sub },
+    ]);
+  }
 }
 
 /** The problem for a request the limiter did not admit: 429 over quota, 503 when Redis is out and insurance spent. */

@@ -74,6 +74,11 @@ export interface InboxConsumerOptions extends CommonConsumerOptions {
    */
   dedup?: DedupWindow;
   handle(event: ContractEvent, context: InboxHandlerContext): Promise<void>;
+  /**
+   * Runs after the transaction of a handled event committed (never for a duplicate), e.g. to drop caches of what
+   * the handler wrote. Best effort: a failure is logged and the event stays handled.
+   */
+  afterCommit?(event: ContractEvent, context: EventMessageContext): Promise<void>;
 }
 
 /**
@@ -202,16 +207,25 @@ export class KafkaEventConsumer {
         return;
       }
     }
-    await o.db.transaction().execute(async (trx) => {
+    const handled = await o.db.transaction().execute(async (trx) => {
       if (!(await recordInInbox(trx, o.schema, this.groupId, event))) {
         this.logger.debug(
           { groupId: this.groupId, eventId: event.eventId },
           'duplicate event skipped (inbox)',
         );
-        return;
+        return false;
       }
       await o.handle(event, { ...context, trx });
+      return true;
     });
+    if (handled && o.afterCommit) {
+      await o.afterCommit(event, context).catch((error: unknown) => {
+        this.logger.warn(
+          { groupId: this.groupId, eventId: event.eventId, error: errorMessage(error) },
+          'after-commit step failed; the event stays handled',
+        );
+      });
+    }
   }
 
   /** The dedup pre-check; a failure counts as `'unknown'` (go on, the inbox decides). */

@@ -1,5 +1,5 @@
 import { RequestMethod } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { REQUIRED_ROLES } from '../auth/auth.decorators';
 import { authorize } from '../auth/authorize';
@@ -11,34 +11,53 @@ import { problemMappings } from './problem-mappings';
 import { ZOD_SCHEMAS, ZodValidationPipe } from './zod-validation';
 
 /**
- * A hot read route served by Fastify directly, outside Nest's router, guard and pipe chain, with the same
+ * A hot route served by Fastify directly, outside Nest's router, guard and pipe chain, with the same
  * contract: the shared `authorize` rules, zod validation into 400 problems, problem+json errors through the same
  * mappings, and the platform's request-id, log and metrics hooks (those are Fastify hooks and apply to every
  * route). Profiling showed Nest's per-request machinery as the largest cost left on a cached read; use this only
  * for such routes and keep everything else in controllers.
  */
-export interface FastRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
-  method: 'GET';
+export interface FastRoute<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: 'GET' | 'POST';
   /** Fastify path syntax, e.g. `/v1/tenants/:tenantId/catalog/offers/:offerId`. */
   url: string;
   params: P;
   query?: Q;
+  /** The JSON body (POST only); parsed by Fastify within the 256 KiB limit, then validated like `@ZodBody`. */
+  body?: B;
+  /** Status of a successful answer. @default 200 */
+  status?: number;
   roles?: string[];
   /** What `/docs/openapi.json` says about the route. */
   openapi: ApiOperationSpec;
   handle(input: {
     params: z.infer<P>;
     query: z.infer<Q>;
+    body: z.infer<B>;
     principal: Principal;
     reply: FastifyReply;
   }): Promise<unknown>;
 }
 
 /** Typing helper: infers the handler's input from the schemas. */
-export function fastRoute<P extends z.ZodType, Q extends z.ZodType = z.ZodType>(
-  route: FastRoute<P, Q>,
-): FastRoute<P, Q> {
+export function fastRoute<P extends z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+  route: FastRoute<P, Q, B>,
+): FastRoute<P, Q, B> {
   return route;
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const problem = problemMappings.toProblemError(error);
+  if (problem.status >= 500) request.log?.error?.({ err: error }, 'request failed');
+  return reply
+    .status(problem.status)
+    .headers(problem.headers)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem.toProblem()));
 }
 
 export function registerFastRoutes(
@@ -49,10 +68,14 @@ export function registerFastRoutes(
   for (const route of routes) {
     const params = new ZodValidationPipe(route.params, 'params');
     const query = route.query ? new ZodValidationPipe(route.query, 'query') : undefined;
+    const body = route.body ? new ZodValidationPipe(route.body, 'body') : undefined;
     const requiredRoles = route.roles ?? [];
+    const status = route.status ?? 200;
     instance.route({
       method: route.method,
       url: route.url,
+      // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
+      errorHandler: (error, request, reply) => sendProblem(request, reply, error),
       handler: async (request, reply) => {
         try {
           const principal = await authorize(verifier, {
@@ -64,18 +87,15 @@ export function registerFastRoutes(
           const input = {
             params: params.transform(request.params),
             query: query ? query.transform(request.query) : undefined,
+            body: body ? body.transform(request.body) : undefined,
             principal,
             reply,
           };
-          return await route.handle(input);
+          const result = await route.handle(input);
+          if (status !== 200) void reply.status(status);
+          return result;
         } catch (error) {
-          const problem = problemMappings.toProblemError(error);
-          if (problem.status >= 500) request.log?.error?.({ err: error }, 'request failed');
-          return reply
-            .status(problem.status)
-            .headers(problem.headers)
-            .header('content-type', PROBLEM_CONTENT_TYPE)
-            .send(JSON.stringify(problem.toProblem()));
+          return sendProblem(request, reply, error);
         }
       },
     });
@@ -90,13 +110,17 @@ export function documentedHandlerOf(route: FastRoute): { handler: object; method
   const handler = function fastRouteHandler() {};
   Reflect.defineMetadata(
     ZOD_SCHEMAS,
-    { params: route.params, ...(route.query ? { query: route.query } : {}) },
+    {
+      params: route.params,
+      ...(route.query ? { query: route.query } : {}),
+      ...(route.body ? { body: route.body } : {}),
+    },
     handler,
   );
   if (route.roles?.length) Reflect.defineMetadata(REQUIRED_ROLES, route.roles, handler);
   return {
     handler,
-    method: RequestMethod[RequestMethod.GET].toLowerCase(),
+    method: RequestMethod[RequestMethod[route.method]].toLowerCase(),
     path: route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
   };
 }

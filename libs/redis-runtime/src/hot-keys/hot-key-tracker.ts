@@ -5,38 +5,91 @@ import { assertTtlSeconds } from '../keys/key-family-registry';
 export interface HotKeyTrackerOptions {
   /** A `cache` workload connection. */
   connection: RedisConnection;
-  /** Share of reads recorded: a hit costs one extra command only this often. @default 1/32 */
+  /** Share of reads recorded by `sample`: a hit costs one extra command only this often. @default 1/32 */
   sampleRate?: number;
   /** Members kept per set. @default 200 */
   maxMembers?: number;
   /** TTL of a set, seconds, within its family's range. @default the family's minimum */
   ttlSeconds?: number;
+  /** How often `count`ed reads are sent to Redis, ms (once `start`ed). @default 5_000 */
+  flushIntervalMs?: number;
+  /** Distinct members counted in process per set between flushes; reads of further members are dropped. @default 1_000 */
+  maxBufferedMembers?: number;
   /** @default Math.random */
   random?: () => number;
 }
 
+/** Members sent per script call when flushing (bounds one call's argument list). */
+const FLUSH_CHUNK = 200;
+
 /**
- * The most-read members of a versioned set (e.g. offers of one catalog version), from sampled reads: what a
- * publish pre-warms. Bounded (trimmed to `maxMembers`) and TTL'd; recording never fails or slows a read.
+ * The most-read members of a versioned set (e.g. offers of one catalog version), what a publish pre-warms.
+ * Two ways to feed it: `sample` sends a share of reads straight to Redis; `count` adds every read to an
+ * in-process tally that a timer sends in one batch per set, so a read costs a Map update and no Redis command.
+ * Bounded (trimmed to `maxMembers`) and TTL'd; recording never fails or slows a read.
  */
 export class HotKeyTracker {
   private readonly sampleRate: number;
   private readonly maxMembers: number;
+  private readonly maxBufferedMembers: number;
   private readonly random: () => number;
+  private readonly pending = new Map<string, { set: RedisKey; counts: Map<string, number> }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HotKeyTrackerOptions) {
     this.sampleRate = options.sampleRate ?? 1 / 32;
     this.maxMembers = options.maxMembers ?? 200;
+    this.maxBufferedMembers = options.maxBufferedMembers ?? 1_000;
     this.random = options.random ?? Math.random;
   }
 
   /** Records a read of `member` with probability `sampleRate`, without waiting for Redis. */
   sample(set: RedisKey, member: string): void {
     if (this.random() >= this.sampleRate) return;
-    const ttlMs = assertTtlSeconds(set.family, this.options.ttlSeconds ?? set.family.ttlSeconds?.min) * 1000;
-    this.options.connection
-      .script('trackHotKey', [set], [member, this.maxMembers, ttlMs])
-      .catch(() => undefined);
+    this.send(set, [member, 1]).catch(() => undefined);
+  }
+
+  /** Counts a read of `member` in process; sent with the next flush. */
+  count(set: RedisKey, member: string): void {
+    let entry = this.pending.get(set.key);
+    if (entry === undefined) this.pending.set(set.key, (entry = { set, counts: new Map() }));
+    const current = entry.counts.get(member);
+    if (current !== undefined) entry.counts.set(member, current + 1);
+    else if (entry.counts.size < this.maxBufferedMembers) entry.counts.set(member, 1);
+  }
+
+  /** Flushes counted reads every `flushIntervalMs` until `stop`. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and sends what is still counted. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** Sends the counted reads, one script call per set (per 200 members); counts lost to a Redis failure are dropped. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batches = [...this.pending.values()];
+    this.pending.clear();
+    const calls: Promise<unknown>[] = [];
+    for (const { set, counts } of batches) {
+      let args: (string | number)[] = [];
+      for (const [member, count] of counts) {
+        args.push(member, count);
+        if (args.length === 2 * FLUSH_CHUNK) {
+          calls.push(this.send(set, args));
+          args = [];
+        }
+      }
+      if (args.length > 0) calls.push(this.send(set, args));
+    }
+    await Promise.allSettled(calls);
   }
 
   /** The `limit` most-read members, most read first; empty when the set is gone or Redis fails. */
@@ -48,5 +101,10 @@ export class HotKeyTracker {
     } catch {
       return [];
     }
+  }
+
+  private send(set: RedisKey, memberCounts: (string | number)[]): Promise<unknown> {
+    const ttlMs = assertTtlSeconds(set.family, this.options.ttlSeconds ?? set.family.ttlSeconds?.min) * 1000;
+    return this.options.connection.script('trackHotKey', [set], [this.maxMembers, ttlMs, ...memberCounts]);
   }
 }

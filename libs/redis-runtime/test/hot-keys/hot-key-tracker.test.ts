@@ -36,6 +36,42 @@ describe('HotKeyTracker', () => {
     expect(count).toBeLessThan(450);
   });
 
+  it('counts reads in process and sends them in one call per set when flushed', async () => {
+    const tracker = new HotKeyTracker({ connection, maxMembers: 50, ttlSeconds: 60 });
+    const set = keys.key('test-cache', 't1', 'hot', 'v3');
+    for (let i = 0; i < 500; i++) tracker.count(set, 'offer-hot');
+    for (let i = 0; i < 7; i++) tracker.count(set, 'offer-warm');
+    tracker.count(set, 'offer-cold');
+    expect(await connection.client.exists(set.key)).toBe(0); // nothing sent before the flush
+    await tracker.flush();
+    expect(await connection.client.zrevrange(set.key, 0, -1, 'WITHSCORES')).toEqual([
+      'offer-hot',
+      '500',
+      'offer-warm',
+      '7',
+      'offer-cold',
+      '1',
+    ]);
+    await tracker.flush(); // nothing counted since: nothing added
+    expect(await connection.client.zscore(set.key, 'offer-hot')).toBe('500');
+  });
+
+  it('trackHotKey under 200 concurrent flushes: every count lands and the set stays bounded', async () => {
+    const set = keys.key('test-cache', 't1', 'hot', 'v4');
+    const trackers = Array.from(
+      { length: 200 },
+      () => new HotKeyTracker({ connection, maxMembers: 20, ttlSeconds: 60 }),
+    );
+    trackers.forEach((tracker, i) => {
+      for (let j = 0; j < 3; j++) tracker.count(set, 'offer-shared');
+      tracker.count(set, `offer-own-${i}`);
+    });
+    await Promise.all(trackers.map((t) => t.flush()));
+    expect(await connection.client.zscore(set.key, 'offer-shared')).toBe('600');
+    expect(await connection.client.zcard(set.key)).toBeLessThan(40);
+    expect(await connection.client.zrevrange(set.key, 0, 0)).toEqual(['offer-shared']);
+  });
+
   it('answers an empty list for a set that does not exist', async () => {
     const tracker = new HotKeyTracker({ connection });
     expect(await tracker.top(keys.key('test-cache', 't1', 'hot', 'none'), 10)).toEqual([]);

@@ -1,0 +1,57 @@
+import type { HotKeyTracker, LeaseManager } from '@cpq/redis-runtime';
+import type { PriceCalculator } from './price-calculator.service';
+import { requestOfHotPriceMember, type PricingKeys } from './pricing-keys';
+
+export interface PricePrewarmerOptions {
+  /** Most-calculated requests of the previous version computed into the new one. @default 200 */
+  topRequests?: number;
+  /** Calculations running at once. @default 16 */
+  concurrency?: number;
+  /** @default 30_000 */
+  leaseTtlMs?: number;
+}
+
+/**
+ * On a publish, computes the previous version's most-calculated requests under the new version and writes them
+ * to the price cache, so the first calculations of the new version hit. A lease makes one instance do it; if the
+ * lease is taken, Redis fails or the set is gone, requests simply compute on their first miss.
+ */
+export class PricePrewarmer {
+  constructor(
+    private readonly calculator: PriceCalculator,
+    private readonly keys: PricingKeys,
+    private readonly hotPrices: HotKeyTracker,
+    private readonly leases: LeaseManager,
+    private readonly options: PricePrewarmerOptions = {},
+  ) {}
+
+  /** How many prices were written (0 when another instance holds the lease or nothing was hot). */
+  async prewarm(tenantId: string, version: number): Promise<number> {
+    if (version <= 1) return 0;
+    const acquired = await this.leases.acquire(
+      { tenant: tenantId, id: `v${version}` },
+      { ttlMs: this.options.leaseTtlMs ?? 30_000 },
+    );
+    if (!acquired.acquired) return 0;
+    try {
+      const members = await this.hotPrices.top(
+        this.keys.hotPrices(tenantId, version - 1),
+        this.options.topRequests ?? 200,
+      );
+      const requests = members.map(requestOfHotPriceMember).filter((r) => r !== undefined);
+      const concurrency = this.options.concurrency ?? 16;
+      let written = 0;
+      for (let i = 0; i < requests.length; i += concurrency) {
+        const results = await Promise.all(
+          requests
+            .slice(i, i + concurrency)
+            .map((request) => this.calculator.warm(tenantId, version, request).catch(() => false)),
+        );
+        written += results.filter(Boolean).length;
+      }
+      return written;
+    } finally {
+      await this.leases.release(acquired.lease).catch(() => false);
+    }
+  }
+}
