@@ -222,6 +222,63 @@ describe('pricing-service publish and calculate (real PostgreSQL, Redis and Kafk
     }
   });
 
+  it('answers malformed, oversize or mistyped calculate bodies with 4xx problems, never 5xx', async () => {
+    const tenant = newTenant();
+    const path = `/v1/tenants/${tenant}/prices/calculate`;
+    const auth = await token(tenant);
+    const cases: [string, Parameters<typeof call>[3], number][] = [
+      ['malformed JSON', { token: auth, rawBody: '{"offerId": "fiber-1g",' }, 400],
+      ['empty body', { token: auth, rawBody: '' }, 400],
+      ['JSON null', { token: auth, rawBody: 'null' }, 400],
+      ['JSON array', { token: auth, body: [baseRequest] }, 400],
+      ['quantity as a string', { token: auth, body: { ...baseRequest, quantity: '12' } }, 400],
+      ['fractional quantity', { token: auth, body: { ...baseRequest, quantity: 1.5 } }, 400],
+      ['priceBookVersion 0', { token: auth, body: { ...baseRequest, priceBookVersion: 0 } }, 400],
+      ['missing offerId', { token: auth, body: { ...baseRequest, offerId: undefined } }, 400],
+      [
+        'text/plain body (parsed as a string, not an object)',
+        { token: auth, rawBody: JSON.stringify(baseRequest), headers: { 'content-type': 'text/plain' } },
+        400,
+      ],
+      [
+        'XML body',
+        { token: auth, rawBody: '<price/>', headers: { 'content-type': 'application/xml' } },
+        415,
+      ],
+      ['body over 256 KiB', { token: auth, body: { ...baseRequest, region: 'x'.repeat(300_000) } }, 413],
+    ];
+    for (const [name, options, status] of cases) {
+      const response = await call(a.url, 'POST', path, options);
+      expect(response.status, name).toBe(status);
+      expect(response.headers.get('content-type'), name).toContain('application/problem+json');
+      expect(response.body, name).toMatchObject({ status });
+    }
+    const badTenant = await call(a.url, 'POST', '/v1/tenants/Not_A_Tenant!/prices/calculate', {
+      token: auth,
+      body: baseRequest,
+    });
+    expect(badTenant.status).toBeGreaterThanOrEqual(400);
+    expect(badTenant.status).toBeLessThan(500);
+    // the field errors point at what is wrong
+    const typed = await call(a.url, 'POST', path, { token: auth, body: { ...baseRequest, quantity: '12' } });
+    expect(typed.body.errors).toEqual([
+      expect.objectContaining({ in: 'body', pointer: '/quantity' }),
+    ]);
+  });
+
+  it('documents calculate in the OpenAPI document as a POST with its body schema', async () => {
+    const doc = (await call(a.url, 'GET', '/docs/openapi.json')).body;
+    const operation = doc.paths['/v1/tenants/{tenantId}/prices/calculate'].post;
+    expect(operation.summary).toBe('Calculate the price of an offer');
+    const schema = operation.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['offerId', 'currency', 'termMonths', 'quantity', 'segment', 'region']),
+    );
+    expect(Object.keys(operation.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '422', '429', '503']),
+    );
+  });
+
   it('answers 401 without a token and 403 for another tenant or a missing role', async () => {
     const tenant = newTenant();
     const path = `/v1/tenants/${tenant}/prices/calculate`;

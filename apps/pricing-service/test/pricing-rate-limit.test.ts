@@ -22,12 +22,14 @@ const awayFromWindowEdge = async () => {
 describe('pricing-service rate limits (dedicated instance with low limits)', () => {
   let a: PricingInstance;
   let tenant: string;
+  const premium = newTenant();
 
   beforeAll(async () => {
     a = await startPricing(
       {
         PRICING_USER_LIMIT_PER_MIN: String(USER_LIMIT),
         PRICING_TENANT_LIMIT_PER_MIN: String(TENANT_LIMIT),
+        PRICING_TENANT_LIMITS: JSON.stringify({ [premium]: { tenantPerMin: 10, userPerMin: 6 } }),
       },
       newAppEnv(),
     );
@@ -70,6 +72,35 @@ describe('pricing-service rate limits (dedicated instance with low limits)', () 
     const none = await calculate(a.url, other, baseRequest, 'alice');
     expect(none.status).toBe(404); // admitted (no price book there), with the headers
     expect(none.headers.get('ratelimit')).toMatch(/^"pricing-user";r=2;t=\d+$/);
+  });
+
+  it('applies a tenant’s own limits where configured, the defaults elsewhere', async () => {
+    await awayFromWindowEdge();
+    // the premium tenant: 6 per user and 10 per tenant (its own), above the defaults of 3 and 5
+    for (let i = 1; i <= 6; i++) {
+      const ok = await calculate(a.url, premium, baseRequest, 'dave');
+      expect(ok.status, `request ${i}`).toBe(404); // admitted: no price book there
+      expect(ok.headers.get('ratelimit-policy')).toBe('"pricing-user";q=6;w=60');
+      expect(ok.headers.get('ratelimit')).toMatch(new RegExp(`^"pricing-user";r=${6 - i};t=\\d+$`));
+    }
+    const full = await calculate(a.url, premium, baseRequest, 'dave');
+    expect(full.status).toBe(429);
+    expect(full.body['violated-policies']).toEqual(['pricing-user']);
+    // the same user name in a tenant on the defaults: 3 allowed, the 4th rejected
+    const regular = newTenant();
+    for (let i = 1; i <= USER_LIMIT; i++) {
+      expect((await calculate(a.url, regular, baseRequest, 'dave')).status).toBe(404);
+    }
+    const rejected = await calculate(a.url, regular, baseRequest, 'dave');
+    expect(rejected.status).toBe(429);
+    expect(rejected.headers.get('ratelimit-policy')).toBe(`"pricing-user";q=${USER_LIMIT};w=60`);
+  });
+
+  it('refuses to start with malformed per-tenant limits, naming the variable', async () => {
+    await expect(startPricing({ PRICING_TENANT_LIMITS: '{"acme": {"userPerMin": 0}}' })).rejects.toThrow(
+      /PRICING_TENANT_LIMITS/,
+    );
+    await expect(startPricing({ PRICING_TENANT_LIMITS: 'not json' })).rejects.toThrow(/PRICING_TENANT_LIMITS/);
   });
 
   it('fails closed: with the rate Redis unreachable, serves the insurance budget, then 503 with Retry-After', async () => {
