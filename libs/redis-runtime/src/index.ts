@@ -32,6 +32,7 @@ export {
   type RedisWorkloadConfig,
 } from './clients/redis-config';
 export { RedisConnection, type ScriptArg } from './clients/redis-connection';
+export type { WriteFlush } from './clients/write-coalescer';
 export {
   createRedisClient,
   connectClient,

@@ -20,6 +20,8 @@ export const redisWorkloadConfigSchema = z.object({
   cluster: z.boolean(),
   connectTimeoutMs: z.number().int().positive(),
   commandTimeoutMs: z.number().int().positive(),
+  /** When coalesced writes leave (see `WriteFlush`); absent: the connection's default. */
+  writeFlush: z.enum(['tick', 'turn']).optional(),
 });
 export type RedisWorkloadConfig = z.infer<typeof redisWorkloadConfigSchema>;
 
@@ -34,6 +36,8 @@ const envSchema = z.object({
   REDIS_CACHE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   REDIS_RATE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   REDIS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Services batch the commands of every request of one event-loop turn into one write per connection. */
+  REDIS_WRITE_FLUSH: z.enum(['tick', 'turn']).default('turn'),
 });
 
 /** Reads the three workloads from the environment; an invalid value throws one line naming the variable. */
@@ -57,6 +61,7 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
       cluster,
       connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS ?? DEFAULT_TIMEOUTS[workload].connectTimeoutMs,
       commandTimeoutMs: commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
+      writeFlush: e.REDIS_WRITE_FLUSH,
     };
     parseSeeds(config);
     return config;

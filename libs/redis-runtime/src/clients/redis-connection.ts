@@ -6,7 +6,7 @@ import type { RedisKey } from '../keys/key-factory';
 import { RuntimeMetrics } from '../observability/runtime-metrics';
 import { RUNTIME_SCRIPTS, type ScriptDefinition } from '../scripts/script-registry';
 import { CommandDeadlineSweeper, DeadlineExceeded } from './command-deadline-sweeper';
-import { WriteCoalescer } from './write-coalescer';
+import { WriteCoalescer, type WriteFlush } from './write-coalescer';
 import { closeClient, connectClient, createRedisClient, type RedisClient } from './redis-client-factory';
 import { DEFAULT_TIMEOUTS, type RedisWorkloadConfig } from './redis-config';
 
@@ -24,6 +24,8 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Coalesce the commands of one event-loop turn into one socket write (standalone only). @default true */
   coalesceWrites?: boolean;
+  /** When a coalesced batch is written (see `WriteFlush`). @default 'tick' */
+  writeFlush?: WriteFlush;
   /**
    * Connection-level errors (refused connects while Redis is down, resets). Commands report their own failures;
    * this only keeps ioredis from printing "Unhandled error event" outside the structured log.
@@ -64,7 +66,9 @@ export class RedisConnection {
             options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
           );
     this.coalescer =
-      client instanceof Cluster || options.coalesceWrites === false ? undefined : new WriteCoalescer(client);
+      client instanceof Cluster || options.coalesceWrites === false
+        ? undefined
+        : new WriteCoalescer(client, options.writeFlush);
   }
 
   /** Creates and connects a workload's client; a Redis that is down leaves it reconnecting in the background. */
@@ -79,6 +83,7 @@ export class RedisConnection {
       ...(metrics ? { metrics } : {}),
       ...(onConnectionError ? { onConnectionError } : {}),
       commandTimeoutMs: config.commandTimeoutMs,
+      ...(config.writeFlush ? { writeFlush: config.writeFlush } : {}),
     });
     await connectClient(connection.client, config.connectTimeoutMs);
     return connection;

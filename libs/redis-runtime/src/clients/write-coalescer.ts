@@ -6,6 +6,16 @@ interface Corkable {
 }
 
 /**
+ * When a corked batch is written:
+ * - `tick`: as soon as the microtask queue has drained (`process.nextTick`). Best when the callers are this
+ *   process's own concurrent loops: replies arrive in a batch and the resumed callers' commands leave at once.
+ * - `turn`: once per event-loop turn (`setImmediate`). Best for servers: every request read in one poll phase
+ *   issues its commands before a single write per connection (measured on POST /prices/calculate at 50
+ *   connections: 8.5k -> 11.8k req/s), at the price of holding a command until the turn's other events ran.
+ */
+export type WriteFlush = 'tick' | 'turn';
+
+/**
  * Coalesces the commands issued in one turn of the event loop into a few socket writes. When replies arrive in a
  * batch, every resumed caller sends its next command from the same microtask run; without this each command is
  * its own write syscall, which profiling showed to be over half of the client's CPU time. The socket is corked on
@@ -24,10 +34,15 @@ export class WriteCoalescer {
     stream?.uncork();
   };
 
+  private readonly schedule: (release: () => void) => void;
+
   constructor(
     private readonly client: Redis,
+    flush: WriteFlush = 'tick',
     private readonly maxBatch = 32,
-  ) {}
+  ) {
+    this.schedule = flush === 'turn' ? (release) => setImmediate(release) : (release) => process.nextTick(release);
+  }
 
   /** Call right before sending a command. */
   hold(): void {
@@ -46,6 +61,6 @@ export class WriteCoalescer {
     stream.cork();
     this.corked = stream;
     this.held = 1;
-    process.nextTick(this.release);
+    this.schedule(this.release);
   }
 }
