@@ -9,11 +9,17 @@ describe('redisConfigFromEnv', () => {
       url: 'redis://127.0.0.1:6379',
       cluster: false,
       ...DEFAULT_TIMEOUTS.cache,
+      writeFlush: 'turn',
     });
     expect(config.rate.url).toBe('redis://127.0.0.1:6380');
     expect(config.session.url).toBe('redis://127.0.0.1:6381');
     expect(config.cache.commandTimeoutMs).toBeLessThanOrEqual(20);
     expect(config.rate.commandTimeoutMs).toBeLessThanOrEqual(30);
+  });
+
+  it('reads REDIS_WRITE_FLUSH and rejects other values, naming the variable', () => {
+    expect(redisConfigFromEnv({ REDIS_WRITE_FLUSH: 'tick' }).rate.writeFlush).toBe('tick');
+    expect(() => redisConfigFromEnv({ REDIS_WRITE_FLUSH: 'never' })).toThrow(/REDIS_WRITE_FLUSH/);
   });
 
   it('reads REDIS_CLUSTER seeds', () => {
