@@ -11,7 +11,11 @@ import { metricValue, testKeys } from '../support/runtime-fixtures';
 const BUDGET_MS = 30;
 const testScripts = loadScriptDefinitions(join(__dirname, 'scripts'));
 
-async function open(url: string, metrics = new RuntimeMetrics()): Promise<RedisConnection> {
+async function open(
+  url: string,
+  metrics = new RuntimeMetrics(),
+  writeFlush?: 'tick' | 'turn',
+): Promise<RedisConnection> {
   const client = createRedisClient(
     { url, cluster: false, connectTimeoutMs: 500, commandTimeoutMs: BUDGET_MS },
     'test',
@@ -20,6 +24,7 @@ async function open(url: string, metrics = new RuntimeMetrics()): Promise<RedisC
     metrics,
     commandTimeoutMs: BUDGET_MS,
     scripts: testScripts,
+    ...(writeFlush ? { writeFlush } : {}),
   });
   await connectClient(client, 500);
   return connection;
@@ -55,6 +60,45 @@ describe('RedisConnection', () => {
     );
     expect(replies).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     await connection.close();
+  });
+
+  it('writeFlush "turn" sends the commands of separate callbacks of one event-loop turn in one write; "tick" does not', async () => {
+    /** Issues one GET from each of 10 timer callbacks that fire in the same timers phase; counts socket writes. */
+    const writesFor = async (connection: RedisConnection) => {
+      const stream = (connection.client as unknown as { stream: any }).stream;
+      let writes = 0;
+      const originalWrite = stream._write.bind(stream);
+      const originalWritev = stream._writev.bind(stream);
+      stream._write = (...args: unknown[]) => {
+        writes++;
+        return originalWrite(...args);
+      };
+      stream._writev = (...args: unknown[]) => {
+        writes++;
+        return originalWritev(...args);
+      };
+      const replies: Promise<unknown>[] = [];
+      await new Promise<void>((resolve) => {
+        for (let i = 0; i < 10; i++) {
+          setTimeout(() => {
+            replies.push(connection.observe('get', key.family, (c) => c.get(key.key)));
+            if (replies.length === 10) resolve();
+          }, 0);
+        }
+      });
+      await Promise.all(replies);
+      stream._write = originalWrite;
+      stream._writev = originalWritev;
+      return writes;
+    };
+    const turn = await open(redis.url, new RuntimeMetrics(), 'turn');
+    const tick = await open(redis.url, new RuntimeMetrics(), 'tick');
+    try {
+      expect(await writesFor(turn)).toBe(1);
+      expect(await writesFor(tick)).toBe(10);
+    } finally {
+      await Promise.all([turn.close(), tick.close()]);
+    }
   });
 
   it('fails a command on a hung server within its budget, counting the timeout, and drops the stuck socket', async () => {
