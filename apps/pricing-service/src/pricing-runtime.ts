@@ -102,9 +102,7 @@ export async function openPricingRuntime(
     repository,
     offerStatuses,
     keys,
-    config.PRICING_CACHE
-      ? { pointer: pointerCache, prices: priceCache, entries: entryCache, hotPrices }
-      : {},
+    config.PRICING_CACHE ? { pointer: pointerCache, prices: priceCache, entries: entryCache, hotPrices } : {},
     { priceTtlSeconds: config.PRICING_PRICE_TTL_SECONDS },
   );
   const prewarmer = new PricePrewarmer(

@@ -240,11 +240,7 @@ describe('pricing-service publish and calculate (real PostgreSQL, Redis and Kafk
         { token: auth, rawBody: JSON.stringify(baseRequest), headers: { 'content-type': 'text/plain' } },
         400,
       ],
-      [
-        'XML body',
-        { token: auth, rawBody: '<price/>', headers: { 'content-type': 'application/xml' } },
-        415,
-      ],
+      ['XML body', { token: auth, rawBody: '<price/>', headers: { 'content-type': 'application/xml' } }, 415],
       ['body over 256 KiB', { token: auth, body: { ...baseRequest, region: 'x'.repeat(300_000) } }, 413],
     ];
     for (const [name, options, status] of cases) {
@@ -261,9 +257,7 @@ describe('pricing-service publish and calculate (real PostgreSQL, Redis and Kafk
     expect(badTenant.status).toBeLessThan(500);
     // the field errors point at what is wrong
     const typed = await call(a.url, 'POST', path, { token: auth, body: { ...baseRequest, quantity: '12' } });
-    expect(typed.body.errors).toEqual([
-      expect.objectContaining({ in: 'body', pointer: '/quantity' }),
-    ]);
+    expect(typed.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/quantity' })]);
   });
 
   it('documents calculate in the OpenAPI document as a POST with its body schema', async () => {

@@ -71,9 +71,7 @@ describe('pricing-service across two instances (real PostgreSQL, Redis and Kafka
     // the tally is sent by a timer; send it now rather than wait for it
     await Promise.all([a.runtime.hotPrices.flush(), b.runtime.hotPrices.flush()]);
     const redis = a.runtime.redis.connection('cache').client;
-    expect(
-      await redis.zrevrange(a.runtime.keys.hotPrices(tenant, 1).key, 0, -1, 'WITHSCORES'),
-    ).toEqual([
+    expect(await redis.zrevrange(a.runtime.keys.hotPrices(tenant, 1).key, 0, -1, 'WITHSCORES')).toEqual([
       JSON.stringify(['fiber-1g', 'USD', 36, 'enterprise', 'eu', 3]),
       '10',
       JSON.stringify(['router', 'USD', 36, 'enterprise', 'eu', 1]),

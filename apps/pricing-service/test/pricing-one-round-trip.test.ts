@@ -64,8 +64,6 @@ const awayFromWindowEdge = async () => {
   if (second >= 50) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
 };
 
-const readsTable = (table: string) => (statement: string) => statement.includes(`"pricing"."${table}"`);
-
 describe('pricing-service calculate: one Redis round trip (private rate and cache redis-servers)', () => {
   let rateServer: RedisProcess;
   let cacheServer: RedisProcess;

@@ -100,7 +100,9 @@ describe('pricing-service rate limits (dedicated instance with low limits)', () 
     await expect(startPricing({ PRICING_TENANT_LIMITS: '{"acme": {"userPerMin": 0}}' })).rejects.toThrow(
       /PRICING_TENANT_LIMITS/,
     );
-    await expect(startPricing({ PRICING_TENANT_LIMITS: 'not json' })).rejects.toThrow(/PRICING_TENANT_LIMITS/);
+    await expect(startPricing({ PRICING_TENANT_LIMITS: 'not json' })).rejects.toThrow(
+      /PRICING_TENANT_LIMITS/,
+    );
   });
 
   it('fails closed: with the rate Redis unreachable, serves the insurance budget, then 503 with Retry-After', async () => {

@@ -18,6 +18,7 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
       method: 'GET',
       url: '/v1/tenants/:tenantId/catalog/offers/:offerId',
       params: offerParamsSchema,
+      keyFamily: 'catalog-offer',
       openapi: {
         summary: 'An offer of the current catalog version',
         tags: ['catalog'],
@@ -41,6 +42,7 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
       method: 'GET',
       url: '/v1/tenants/:tenantId/catalog/versions/:version/offers/:offerId',
       params: versionOfferParamsSchema,
+      keyFamily: 'catalog-offer',
       openapi: {
         summary: 'An offer of a given catalog version',
         tags: ['catalog'],

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { CatalogPublisher } from '../application/catalog-publisher';
@@ -54,6 +55,7 @@ export class CatalogController {
   }
 
   @Get()
+  @RouteConfig({ keyFamily: 'catalog-current' })
   @ApiOperation({
     summary: 'The current catalog version',
     tags: ['catalog'],
@@ -70,6 +72,7 @@ export class CatalogController {
   }
 
   @Get('versions/:version/offers')
+  @RouteConfig({ keyFamily: 'catalog-offer-page' })
   @ApiOperation({
     summary: 'A page of offers of a catalog version, ordered by offerId',
     tags: ['catalog'],

@@ -141,7 +141,11 @@ export class PriceCalculator {
       : load();
   }
 
-  private async compute(tenantId: string, version: number, request: PriceRequest): Promise<Price | undefined> {
+  private async compute(
+    tenantId: string,
+    version: number,
+    request: PriceRequest,
+  ): Promise<Price | undefined> {
     const entry = await this.entry(tenantId, version, request.offerId, request.currency);
     if (!entry) return undefined;
     const result = calculatePrice(entry, request);
@@ -165,9 +169,14 @@ export class PriceCalculator {
   private entry(tenantId: string, version: number, offerId: string, currency: string) {
     const load = () => this.repository.findEntry(tenantId, version, offerId, currency);
     return this.caches.entries
-      ? this.caches.entries.getOrLoad(this.keys.entry(tenantId, version, offerId, currency), entryCodec, load, {
-          ttlSeconds: this.entryTtl,
-        })
+      ? this.caches.entries.getOrLoad(
+          this.keys.entry(tenantId, version, offerId, currency),
+          entryCodec,
+          load,
+          {
+            ttlSeconds: this.entryTtl,
+          },
+        )
       : load();
   }
 }

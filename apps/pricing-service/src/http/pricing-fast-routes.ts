@@ -20,6 +20,7 @@ export function pricingFastRoutes(calculator: PriceCalculator, rateLimits: Prici
       url: '/v1/tenants/:tenantId/prices/calculate',
       params: tenantParamsSchema,
       body: calculateBodySchema,
+      keyFamily: 'price',
       openapi: {
         summary: 'Calculate the price of an offer',
         tags: ['pricing'],

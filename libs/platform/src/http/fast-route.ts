@@ -31,6 +31,8 @@ export interface FastRoute<
   body?: B;
   /** Status of a successful answer. @default 200 */
   status?: number;
+  /** The Redis key family the route is served from, on its request log lines. */
+  keyFamily?: string;
   roles?: string[];
   /** What `/docs/openapi.json` says about the route. */
   openapi: ApiOperationSpec;
@@ -44,9 +46,11 @@ export interface FastRoute<
 }
 
 /** Typing helper: infers the handler's input from the schemas. */
-export function fastRoute<P extends z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
-  route: FastRoute<P, Q, B>,
-): FastRoute<P, Q, B> {
+export function fastRoute<
+  P extends z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+>(route: FastRoute<P, Q, B>): FastRoute<P, Q, B> {
   return route;
 }
 
@@ -74,6 +78,7 @@ export function registerFastRoutes(
     instance.route({
       method: route.method,
       url: route.url,
+      ...(route.keyFamily ? { config: { keyFamily: route.keyFamily } } : {}),
       // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
       errorHandler: (error, request, reply) => sendProblem(request, reply, error),
       handler: async (request, reply) => {

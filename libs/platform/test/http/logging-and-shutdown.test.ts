@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 describe('request logs', () => {
-  it('carry request id, service, route pattern, duration and hashed ids, never raw ids or secrets', async () => {
+  it('carry request id, service, route pattern, key family, duration and hashed ids, never raw ids or secrets', async () => {
     t = await startTestApp();
     const bearer = await token({ tenantId: 'acme-corp', sub: 'alice-007' });
     const response = await fetch(`${t.baseUrl}/v1/tenants/acme-corp/things?limit=2`, {
@@ -29,6 +29,7 @@ describe('request logs', () => {
       service: 'test-service',
       method: 'GET',
       route: '/v1/tenants/:tenantId/things',
+      keyFamily: 'test-cache',
       tenant: hashForLog('acme-corp'),
       user: hashForLog('alice-007'),
       res: { statusCode: 200 },

@@ -41,7 +41,8 @@ export class WriteCoalescer {
     flush: WriteFlush = 'tick',
     private readonly maxBatch = 32,
   ) {
-    this.schedule = flush === 'turn' ? (release) => setImmediate(release) : (release) => process.nextTick(release);
+    this.schedule =
+      flush === 'turn' ? (release) => setImmediate(release) : (release) => process.nextTick(release);
   }
 
   /** Call right before sending a command. */

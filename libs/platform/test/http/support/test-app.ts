@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
 import {
@@ -67,6 +68,7 @@ class PingController {
 @Controller('v1/tenants/:tenantId/things')
 class ThingsController {
   @Get()
+  @RouteConfig({ keyFamily: 'test-cache' })
   @ApiOperation({ summary: 'List things', tags: ['things'], responses: { 200: { description: 'things' } } })
   list(@ZodParams(tenantParams) params: { tenantId: string }, @ZodQuery(listQuery) query: { limit: number }) {
     return { tenantId: params.tenantId, limit: query.limit };
