@@ -26,6 +26,8 @@ const CATALOG_EVENTS = process.env.BENCH_CATALOG_EVENTS === 'off' ? 'off' : 'on'
 /** Experiments only: the services' LOG_LEVEL (the benchmark proper keeps the default, info) and a `-r` preload. */
 const SERVICE_LOG_LEVEL = process.env.BENCH_SERVICE_LOG_LEVEL ?? 'info';
 const PRELOAD = process.env.BENCH_PRELOAD;
+/** `near` (or another service name) writes a V8 CPU profile of that service into the run's log directory. */
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 const infra = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
           '-r',
           '@swc-node/register',
           ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []),
+          ...(CPU_PROF && name.includes(CPU_PROF) ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : []),
           'apps/catalog-service/bench/service-main.ts',
         ],
         cwd: ROOT,
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
     console.log(
       `  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`,
     );
-    if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD) {
+    if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD || CPU_PROF) {
       console.log(
         `  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''} (not the benchmark's setup)`,
       );
