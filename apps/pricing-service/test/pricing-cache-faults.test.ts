@@ -13,6 +13,18 @@ import {
 } from './pricing-fixture';
 
 const readsEntries = (statement: string) => statement.includes('"pricing"."price_entries"');
+
+/** `redis_runtime_cache_events_total{family="price",event=...}` from the service's /metrics. */
+async function priceCacheEvents(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const events: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^redis_runtime_cache_events_total\{family="price",event="(\w+)"\} (\d+)/gm,
+  )) {
+    events[m[1]!] = Number(m[2]);
+  }
+  return events;
+}
 /** What a calculation may take while the cache Redis is dead: PostgreSQL only, no waiting on reconnects. */
 const DEGRADED_BUDGET_MS = 500;
 
@@ -68,6 +80,8 @@ describe('pricing-service with the cache Redis killed and restarted (private red
   });
 
   it('with the cache Redis killed: computes from PostgreSQL, the same amounts, within the budget', async () => {
+    const before = await priceCacheEvents(svc.url);
+    expect(before['hit']).toBeGreaterThanOrEqual(1); // the previous test's hit
     await cacheServer.stop();
     const reads = await entryReadsDuring(async () => {
       for (const quantity of [12, 13]) {
@@ -80,6 +94,10 @@ describe('pricing-service with the cache Redis killed and restarted (private red
       }
     });
     expect(reads.length).toBe(2); // every calculation read its entry: nothing cached
+    // counted: the failed reads as fallbacks, the failed writes as set failures (neither failed the answer)
+    const after = await priceCacheEvents(svc.url);
+    expect((after['fallback'] ?? 0) - (before['fallback'] ?? 0)).toBeGreaterThanOrEqual(2);
+    expect((after['set_failure'] ?? 0) - (before['set_failure'] ?? 0)).toBeGreaterThanOrEqual(1);
   });
 
   it('publishes while the cache Redis is dead, and the new version is served at once', async () => {
