@@ -95,6 +95,7 @@ export type {
   WithLeaseOptions,
 } from './lease/lease-manager';
 export { RedisLeaseManager, type RedisLeaseManagerOptions } from './lease/redis-lease-manager';
+export { tryWithLease } from './lease/try-with-lease';
 
 // dedup window and idempotency response cache
 export type { DedupWindow } from './dedup/dedup-window';

@@ -1,4 +1,4 @@
-import type { CacheAside, HotKeyTracker, LeaseManager } from '@cpq/redis-runtime';
+import { tryWithLease, type CacheAside, type HotKeyTracker, type LeaseManager } from '@cpq/redis-runtime';
 import type { CatalogKeys } from './catalog-keys';
 import { offerCodec } from './catalog-reader';
 import type { CatalogRepository } from './catalog.repository';
@@ -27,32 +27,31 @@ export class CatalogPrewarmer {
     private readonly options: CatalogPrewarmerOptions = {},
   ) {}
 
-  /** Returns how many offers were written (0 when another instance holds the lease or nothing was hot). */
+  /** Returns how many offers were written (0 when another instance holds the lease, Redis is out, or nothing was hot). */
   async prewarm(tenantId: string, version: number): Promise<number> {
     if (version <= 1) return 0;
-    const acquired = await this.leases.acquire(
+    const written = await tryWithLease(
+      this.leases,
       { tenant: tenantId, id: `v${version}` },
       { ttlMs: this.options.leaseTtlMs ?? 30_000 },
+      () => this.loadHottest(tenantId, version),
     );
-    if (!acquired.acquired) return 0;
-    try {
-      const hot = await this.hotOffers.top(
-        this.keys.hotOffers(tenantId, version - 1),
-        this.options.topOffers ?? 100,
-      );
-      if (hot.length === 0) return 0;
-      const offers = await this.repository.findOffers(tenantId, version, hot);
-      const ttlSeconds = this.options.offerTtlSeconds ?? 900;
-      const written = await Promise.all(
-        offers.map((offer) =>
-          this.cache.set(this.keys.offer(tenantId, version, offer.offerId), offerCodec, offer, {
-            ttlSeconds,
-          }),
-        ),
-      );
-      return written.filter(Boolean).length;
-    } finally {
-      await this.leases.release(acquired.lease).catch(() => false);
-    }
+    return written ?? 0;
+  }
+
+  private async loadHottest(tenantId: string, version: number): Promise<number> {
+    const hot = await this.hotOffers.top(
+      this.keys.hotOffers(tenantId, version - 1),
+      this.options.topOffers ?? 100,
+    );
+    if (hot.length === 0) return 0;
+    const offers = await this.repository.findOffers(tenantId, version, hot);
+    const ttlSeconds = this.options.offerTtlSeconds ?? 900;
+    const written = await Promise.all(
+      offers.map((offer) =>
+        this.cache.set(this.keys.offer(tenantId, version, offer.offerId), offerCodec, offer, { ttlSeconds }),
+      ),
+    );
+    return written.filter(Boolean).length;
   }
 }

@@ -1,4 +1,4 @@
-import type { HotKeyTracker, LeaseManager } from '@cpq/redis-runtime';
+import { tryWithLease, type HotKeyTracker, type LeaseManager } from '@cpq/redis-runtime';
 import type { PriceCalculator } from './price-calculator.service';
 import { requestOfHotPriceMember, type PricingKeys } from './pricing-keys';
 
@@ -25,33 +25,35 @@ export class PricePrewarmer {
     private readonly options: PricePrewarmerOptions = {},
   ) {}
 
-  /** How many prices were written (0 when another instance holds the lease or nothing was hot). */
+  /** How many prices were written (0 when another instance holds the lease, Redis is out, or nothing was hot). */
   async prewarm(tenantId: string, version: number): Promise<number> {
     if (version <= 1) return 0;
-    const acquired = await this.leases.acquire(
+    const written = await tryWithLease(
+      this.leases,
       { tenant: tenantId, id: `v${version}` },
       { ttlMs: this.options.leaseTtlMs ?? 30_000 },
+      (_lease, signal) => this.warmHottest(tenantId, version, signal),
     );
-    if (!acquired.acquired) return 0;
-    try {
-      const members = await this.hotPrices.top(
-        this.keys.hotPrices(tenantId, version - 1),
-        this.options.topRequests ?? 200,
+    return written ?? 0;
+  }
+
+  private async warmHottest(tenantId: string, version: number, signal: AbortSignal): Promise<number> {
+    const members = await this.hotPrices.top(
+      this.keys.hotPrices(tenantId, version - 1),
+      this.options.topRequests ?? 200,
+    );
+    const requests = members.map(requestOfHotPriceMember).filter((r) => r !== undefined);
+    const concurrency = this.options.concurrency ?? 16;
+    let written = 0;
+    // stops when the lease is lost: another instance may be doing the same work by then
+    for (let i = 0; i < requests.length && !signal.aborted; i += concurrency) {
+      const results = await Promise.all(
+        requests
+          .slice(i, i + concurrency)
+          .map((request) => this.calculator.warm(tenantId, version, request).catch(() => false)),
       );
-      const requests = members.map(requestOfHotPriceMember).filter((r) => r !== undefined);
-      const concurrency = this.options.concurrency ?? 16;
-      let written = 0;
-      for (let i = 0; i < requests.length; i += concurrency) {
-        const results = await Promise.all(
-          requests
-            .slice(i, i + concurrency)
-            .map((request) => this.calculator.warm(tenantId, version, request).catch(() => false)),
-        );
-        written += results.filter(Boolean).length;
-      }
-      return written;
-    } finally {
-      await this.leases.release(acquired.lease).catch(() => false);
+      written += results.filter(Boolean).length;
     }
+    return written;
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '../../src/errors';
 import type { Lease, LeaseResource } from '../../src/lease/lease-manager';
 import { RedisLeaseManager } from '../../src/lease/redis-lease-manager';
+import { tryWithLease } from '../../src/lease/try-with-lease';
 import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { uniqueId } from '../../../../test/support/unique';
@@ -35,6 +36,38 @@ describe('RedisLeaseManager', () => {
     if (!result.acquired) throw new Error('expected to acquire');
     return result.lease;
   };
+
+  describe('tryWithLease (optional work one instance does)', () => {
+    it('runs the work under the lease and releases it; a second caller meanwhile gets undefined and runs nothing', async () => {
+      const r = resource();
+      let secondRan = false;
+      const first = tryWithLease(leases, r, { ttlMs: 5000 }, async () => {
+        const second = await tryWithLease(leases, r, { ttlMs: 5000 }, async () => {
+          secondRan = true;
+          return 'second';
+        });
+        expect(second).toBeUndefined();
+        return 'first';
+      });
+      expect(await first).toBe('first');
+      expect(secondRan).toBe(false);
+      expect(await connection.client.exists(redisKey(r, 'holder'))).toBe(0); // released
+    });
+
+    it('answers undefined when Redis cannot grant a lease, and lets an error of the work itself through', async () => {
+      const down = new RedisLeaseManager({
+        connection: await openConnection('rate', 'redis://127.0.0.1:1', { metrics: new RuntimeMetrics() }),
+        keys,
+        family: 'test-lease',
+      });
+      expect(await tryWithLease(down, resource(), { ttlMs: 1000 }, async () => 'ran')).toBeUndefined();
+      await expect(
+        tryWithLease(leases, resource(), { ttlMs: 1000 }, async () => {
+          throw new Error('work failed');
+        }),
+      ).rejects.toThrow('work failed');
+    });
+  });
 
   describe('acquire, extend, release', () => {
     it('grants one holder, refuses the second until the first releases', async () => {
