@@ -161,20 +161,23 @@ export async function openPricingRuntime(
     logger,
     handle: async (event) => calculator.currentChanged(event.tenantId),
   });
+  // Both inbox consumers' Redis pre-check (keyed by consumer group and event id).
+  const dedup = new RedisDedupWindow({
+    connection: redis.connection('session'),
+    keys: redis.keys,
+    family: 'pricing-event-dedup',
+    logger,
+  });
   // One instance per event pre-warms the new version's hottest prices (inbox-deduplicated; a lease as well, so a
   // rebalance that hands the event to a second instance mid-way does not run it twice at once).
   const prewarm = new KafkaEventConsumer({
     kafka,
+    // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
     groupId: `${SERVICE_NAME}-prewarm.${config.APP_ENV}`,
     topics: [TOPICS.pricebookPublished],
     db: database.db,
     schema: 'pricing',
-    dedup: new RedisDedupWindow({
-      connection: redis.connection('session'),
-      keys: redis.keys,
-      family: 'pricing-event-dedup',
-      logger,
-    }),
+    dedup,
     logger,
     handle: async (event) => {
       if (event.eventType !== TOPICS.pricebookPublished) return;
@@ -192,12 +195,7 @@ export async function openPricingRuntime(
     fromBeginning: config.PRICING_PROJECTION_REPLAY,
     db: database.db,
     schema: 'pricing',
-    dedup: new RedisDedupWindow({
-      connection: redis.connection('session'),
-      keys: redis.keys,
-      family: 'pricing-event-dedup',
-      logger,
-    }),
+    dedup,
     logger,
     handle: async (event, { trx }) => {
       if (event.eventType !== TOPICS.catalogPublished) return;
