@@ -89,6 +89,9 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
 
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
     bufferLogs: true,
+    // Fastify's own JSON parser (built once, the same prototype-poisoning checks and body limit); Nest's wrapper
+    // builds a new parser function for every request body.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
