@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { signDevToken } from '@cpq/platform';
 import Redis from 'ioredis';
 import { load, type LoadResult } from './load';
-import { freePort, startChild, type Child } from '../../../test/support/bench-processes';
+import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
 
 const ROOT = resolve(__dirname, '../../..');
 const SECRET = 'catalog-bench-secret-catalog-bench-secret';
@@ -43,6 +43,8 @@ interface Target {
   child?: Child;
   headers: Record<string, string>;
   runs: LoadResult[];
+  /** CPU time of the serving process per request, µs, per measured run. */
+  cpuUs: number[];
 }
 
 function positive(name: string, fallback: number): number {
@@ -181,10 +183,10 @@ async function main(): Promise<void> {
     children.push(bare);
 
     const targets: Target[] = [
-      { key: 'bare', label: 'bare Fastify + 1 ioredis GET', child: bare, headers: {}, runs: [] },
-      { key: 'cache', label: 'service, Redis cache warm', child: cache, headers: auth, runs: [] },
-      { key: 'near', label: 'service, near-cache on', child: near, headers: auth, runs: [] },
-      { key: 'off', label: 'service, caching off (PostgreSQL)', child: off, headers: auth, runs: [] },
+      { key: 'bare', label: 'bare Fastify + 1 ioredis GET', child: bare, headers: {}, runs: [], cpuUs: [] },
+      { key: 'cache', label: 'service, Redis cache warm', child: cache, headers: auth, runs: [], cpuUs: [] },
+      { key: 'near', label: 'service, near-cache on', child: near, headers: auth, runs: [], cpuUs: [] },
+      { key: 'off', label: 'service, caching off (PostgreSQL)', child: off, headers: auth, runs: [], cpuUs: [] },
     ];
 
     // Every target answers 200 with the same body before anything is measured.
@@ -247,14 +249,17 @@ async function main(): Promise<void> {
       for (const target of order) {
         const url = target.child!.url + path;
         await load({ url, headers: target.headers, connections: CONNECTIONS, durationS: WARMUP_S });
+        const cpuBefore = cpuSeconds(target.child!.process.pid);
         const result = await load({
           url,
           headers: target.headers,
           connections: CONNECTIONS,
           durationS: DURATION_S,
         });
+        const cpu = cpuSeconds(target.child!.process.pid) - cpuBefore;
         assertAlive();
         target.runs.push(result);
+        target.cpuUs.push((cpu * 1e6) / Math.max(1, result.total));
         process.stderr.write(`  round ${round + 1} ${target.label}: ${Math.round(result.reqPerSec)} req/s\n`);
       }
     }
@@ -267,15 +272,16 @@ async function main(): Promise<void> {
       errors: t.runs.reduce((n, r) => n + r.errors, 0),
       non2xx: t.runs.reduce((n, r) => n + r.non2xx, 0),
       rounds: t.runs.map((r) => Math.round(r.reqPerSec)).join(' / '),
+      cpuUs: median(t.cpuUs),
     }));
     const w = Math.max(...rows.map((r) => r.label.length));
     console.log('');
     console.log(
-      `  ${'name'.padEnd(w)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'err/non2xx'.padStart(10)}  rounds req/s`,
+      `  ${'name'.padEnd(w)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'err/non2xx'.padStart(10)}  ${'CPU µs/req'.padStart(10)}  rounds req/s`,
     );
     for (const r of rows) {
       console.log(
-        `  ${r.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(8)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.rounds}`,
+        `  ${r.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(8)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.cpuUs.toFixed(1).padStart(10)}  ${r.rounds}`,
       );
     }
     const rps = Object.fromEntries(targets.map((t, i) => [t.key, rows[i]!.rps])) as Record<
@@ -293,6 +299,13 @@ async function main(): Promise<void> {
         `  ${name.padEnd(34)} ${ratio.toFixed(2)}x  (target >= ${target}x)  ${ratio >= target ? 'ok' : 'MISSED'}`,
       );
     }
+    const cpu = Object.fromEntries(targets.map((t, i) => [t.key, rows[i]!.cpuUs])) as Record<
+      Target['key'],
+      number
+    >;
+    console.log(
+      `  ${'CPU per request, bare / service'.padEnd(34)} cache warm ${(cpu.bare / cpu.cache).toFixed(2)}x, near-cache ${(cpu.bare / cpu.near).toFixed(2)}x  (the serving process only; steadier than req/s)`,
+    );
     const failed = rows.filter((r) => r.errors + r.non2xx > 0);
     if (failed.length)
       console.log(`\n  WARNING: errors or non-2xx answers in: ${failed.map((r) => r.label).join(', ')}`);

@@ -34,7 +34,7 @@ import {
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
 import { load, type LoadResult } from './load';
-import { freePort, startChild, type Child } from '../../../test/support/bench-processes';
+import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
 import {
   addCounts,
   commandStats,
@@ -101,6 +101,10 @@ interface Target {
   rateLua: number;
   /** Requests sent over the measured runs: the denominator of commands per request. */
   served: number;
+  /** The serving process. */
+  child: Child;
+  /** Its CPU time per request, µs, per measured run. */
+  cpuUs: number[];
 }
 
 function positive(name: string, fallback: number): number {
@@ -357,9 +361,17 @@ async function main(): Promise<void> {
         ` ${ROUNDS} round(s), alternating order; medians. Commands: CONFIG RESETSTAT before, INFO commandstats after each measured run`,
     );
 
-    const target = (key: Key, label: string, url: string, headers: Record<string, string>): Target => ({
+    const target = (
+      key: Key,
+      label: string,
+      child: Child,
+      url: string,
+      headers: Record<string, string>,
+    ): Target => ({
       key,
       label,
+      child,
+      cpuUs: [],
       url,
       headers,
       runs: [],
@@ -369,9 +381,9 @@ async function main(): Promise<void> {
       served: 0,
     });
     const targets: Target[] = [
-      target('bare', `bare Fastify, ${best.path}`, bareUrl(best.path), {}),
-      target('cached', 'service, price cache warm', cached.url + path, auth),
-      target('uncached', 'service, PRICING_CACHE=off', uncached.url + path, auth),
+      target('bare', `bare Fastify, ${best.path}`, bare, bareUrl(best.path), {}),
+      target('cached', 'service, price cache warm', cached, cached.url + path, auth),
+      target('uncached', 'service, PRICING_CACHE=off', uncached, uncached.url + path, auth),
     ];
     // What runs inside scripts on each server: the limiter's fixed-window script on the rate server, the hot-price
     // tally (sent by a timer every few seconds) on the cache server. Commands of other scripts are client commands.
@@ -391,6 +403,7 @@ async function main(): Promise<void> {
         });
         await sleep(300); // the warm-up's last requests finish before the counters start
         await Promise.all([resetStats(rateRedis), resetStats(cacheRedis)]);
+        const cpuBefore = cpuSeconds(t.child.process.pid);
         const result = await load({
           url: t.url,
           headers: t.headers,
@@ -398,6 +411,7 @@ async function main(): Promise<void> {
           connections: CONNECTIONS,
           durationS: DURATION_S,
         });
+        t.cpuUs.push(((cpuSeconds(t.child.process.pid) - cpuBefore) * 1e6) / Math.max(1, result.sent));
         const [rate, cache] = await Promise.all([commandStats(rateRedis), commandStats(cacheRedis)]);
         assertAlive();
         t.runs.push(result);
@@ -426,17 +440,18 @@ async function main(): Promise<void> {
       rounds: t.runs.map((r) => Math.round(r.reqPerSec)).join(' / '),
       ratePerReq: sum(t.rate) / t.served,
       cachePerReq: sum(t.cache) / t.served,
+      cpuUs: median(t.cpuUs),
     }));
     const w = Math.max(...rows.map((r) => r.t.label.length));
     console.log('');
     console.log(
       `  ${'name'.padEnd(w)}  ${'req/s'.padStart(7)}  ${'p50 ms'.padStart(6)}  ${'p99 ms'.padStart(6)}  ${'err/non2xx'.padStart(10)}` +
-        `  ${'rate cmd/req'.padStart(12)}  ${'cache cmd/req'.padStart(13)}  rounds req/s`,
+        `  ${'rate cmd/req'.padStart(12)}  ${'cache cmd/req'.padStart(13)}  ${'CPU µs/req'.padStart(10)}  rounds req/s`,
     );
     for (const r of rows) {
       console.log(
         `  ${r.t.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(7)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}` +
-          `  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.ratePerReq.toFixed(3).padStart(12)}  ${r.cachePerReq.toFixed(3).padStart(13)}  ${r.rounds}`,
+          `  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.ratePerReq.toFixed(3).padStart(12)}  ${r.cachePerReq.toFixed(3).padStart(13)}  ${r.cpuUs.toFixed(1).padStart(10)}  ${r.rounds}`,
       );
     }
     console.log('');
@@ -459,6 +474,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `  ${'cached service / bare route, p99'.padEnd(40)} ${(by.cached.p99 / by.bare.p99).toFixed(2)}x  (${by.cached.p99.toFixed(1)} vs ${by.bare.p99.toFixed(1)} ms)`,
+    );
+    console.log(
+      `  ${'CPU per request, bare / cached service'.padEnd(40)} ${(by.bare.cpuUs / by.cached.cpuUs).toFixed(2)}x  (${by.bare.cpuUs.toFixed(1)} vs ${by.cached.cpuUs.toFixed(1)} µs; the serving process only, steadier than req/s)`,
     );
     console.log(
       `  ${'cached / uncached service, req/s'.padEnd(40)} ${(by.cached.rps / by.uncached.rps).toFixed(2)}x`,
