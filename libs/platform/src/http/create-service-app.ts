@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import type { HealthIndicator } from '../observability/health-indicators';
 import { registerHttpMetrics } from '../observability/http-metrics';
-import { pinoOptions, registerRequestLog } from '../observability/logger-options';
+import { registerRequestLog, requestLineOptions } from '../observability/logger-options';
 import pino from 'pino';
 import { registerGracefulClose } from './graceful-close';
 import { Hs256TokenVerifier } from '../auth/jwt-verifier';
@@ -56,7 +56,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   // largest single cost of a cached read. Flushed when the server closes, so shutdown loses no line.
   const destination = options.logger?.stream ?? pino.destination({ dest: 1, sync: false });
   const requestLogger = pino(
-    pinoOptions({ service: options.service, level: options.config.LOG_LEVEL }),
+    requestLineOptions({ service: options.service, level: options.config.LOG_LEVEL }),
     destination,
   );
   registerRequestLog(adapter.getInstance(), requestLogger);

@@ -51,6 +51,15 @@ export function loggerParams(input: LoggerOptionsInput): Params {
   } as Params;
 }
 
+/**
+ * Options of the logger that writes only the request lines: the line is built from the request's log context (ids
+ * already hashed, the request id included, no headers), so it needs neither the redaction pass nor the request-id
+ * mixin, which every other logger keeps.
+ */
+export function requestLineOptions(input: LoggerOptionsInput): LoggerOptions {
+  return { level: input.level, base: { service: input.service } };
+}
+
 /** One JSON line per request: id, service, method, route pattern, status, duration, hashed tenant and user. */
 export function registerRequestLog(instance: FastifyInstance, logger: Logger): void {
   instance.addHook('onResponse', (request, reply, done) => {
