@@ -73,12 +73,27 @@ describe('KafkaEventConsumer', () => {
     });
   }
 
-  const waitHandled = (envelope: EventEnvelope, count = 1) =>
-    eventually(
+  /**
+   * Until the handler has run `count` times and its transaction has committed: the call is recorded when the
+   * handler starts, inside the transaction, so its inbox row becomes visible a little later.
+   */
+  const waitHandled = async (envelope: EventEnvelope, count = 1) => {
+    await eventually(
       () => callsOf(envelope).length >= count,
       20_000,
       () => `${callsOf(envelope).length}/${count} calls for ${envelope.eventId}`,
     );
+    await eventually(
+      async () => (await inboxRows(envelope)).length === 1,
+      10_000,
+      () => `inbox row of ${envelope.eventId} committed`,
+    );
+  };
+
+  /** What `afterCommit` saw: it runs once per handled event, after the inbox row is committed (visible). */
+  const afterCommits: { eventId: string; inboxRows: number }[] = [];
+  const afterCommitsOf = (envelope: EventEnvelope) =>
+    afterCommits.filter((a) => a.eventId === envelope.eventId);
 
   beforeAll(async () => {
     fixture = await createTestSchema('it_consumer');
@@ -107,6 +122,9 @@ describe('KafkaEventConsumer', () => {
           .values({ event_id: envelope.eventId, aggregate_id: envelope.aggregateId })
           .execute();
         await behaviours.get(envelope.aggregateId)?.(envelope, context);
+      },
+      afterCommit: async (envelope) => {
+        afterCommits.push({ eventId: envelope.eventId, inboxRows: (await inboxRows(envelope)).length });
       },
     });
     await consumer.start();
@@ -151,6 +169,13 @@ describe('KafkaEventConsumer', () => {
     expect(callsOf(duplicate)).toHaveLength(1);
     expect(await handledRows(duplicate)).toHaveLength(1);
     expect(await inboxRows(duplicate)).toHaveLength(1);
+    // after the commit, once: never for the skipped duplicate
+    await eventually(
+      () => afterCommitsOf(after).length === 1,
+      5_000,
+      () => 'afterCommit of the next event',
+    );
+    expect(afterCommitsOf(duplicate)).toEqual([{ eventId: duplicate.eventId, inboxRows: 1 }]);
   });
 
   it('rolls back a failing handler (no inbox row, no state) and retries the message', async () => {
