@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join, resolve } from 'node:path';
 import { signDevToken } from '@cpq/platform';
 import Redis from 'ioredis';
-import { load, type LoadResult } from './load';
+import { load, median, positive, type LoadResult } from '../../../test/support/bench-load';
 import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -46,18 +46,6 @@ interface Target {
   /** CPU time of the serving process per request, µs, per measured run. */
   cpuUs: number[];
 }
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function get(url: string, headers: Record<string, string>) {
   const response = await fetch(url, { headers });
@@ -186,7 +174,14 @@ async function main(): Promise<void> {
       { key: 'bare', label: 'bare Fastify + 1 ioredis GET', child: bare, headers: {}, runs: [], cpuUs: [] },
       { key: 'cache', label: 'service, Redis cache warm', child: cache, headers: auth, runs: [], cpuUs: [] },
       { key: 'near', label: 'service, near-cache on', child: near, headers: auth, runs: [], cpuUs: [] },
-      { key: 'off', label: 'service, caching off (PostgreSQL)', child: off, headers: auth, runs: [], cpuUs: [] },
+      {
+        key: 'off',
+        label: 'service, caching off (PostgreSQL)',
+        child: off,
+        headers: auth,
+        runs: [],
+        cpuUs: [],
+      },
     ];
 
     // Every target answers 200 with the same body before anything is measured.

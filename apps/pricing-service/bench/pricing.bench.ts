@@ -33,7 +33,7 @@ import {
   pricingRateLimitPolicies,
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
-import { load, type LoadResult } from './load';
+import { load, median, positive, type LoadResult } from '../../../test/support/bench-load';
 import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
 import {
   addCounts,
@@ -106,18 +106,6 @@ interface Target {
   /** Its CPU time per request, µs, per measured run. */
   cpuUs: number[];
 }
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function post(url: string, headers: Record<string, string>, body: string) {
   const response = await fetch(url, {

@@ -1,4 +1,4 @@
-// One autocannon run: POST of one JSON body to one URL, reduced to what the table prints.
+// What both benchmarks share: one autocannon run reduced to what their tables print, and two small helpers.
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -14,18 +14,23 @@ export interface LoadResult {
   sent: number;
 }
 
+/** One run against one URL: a GET, or a POST of `body` as JSON when given. */
 export async function load(options: {
   url: string;
   headers?: Record<string, string>;
-  body: string;
+  body?: string;
   connections: number;
   durationS: number;
 }): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    body: options.body,
+    ...(options.body === undefined
+      ? { method: 'GET', headers: options.headers ?? {} }
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: options.body,
+        }),
     connections: options.connections,
     pipelining: 1,
     duration: options.durationS,
@@ -41,3 +46,16 @@ export async function load(options: {
     sent: (result.requests as { sent?: number }).sent ?? result.requests.total,
   };
 }
+
+/** A positive number from the environment (e.g. `BENCH_ROUNDS`), else `fallback`. */
+export function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
