@@ -155,7 +155,12 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     const bare = await startChild({
       name: 'bare-fastify-redis',
-      args: ['-r', '@swc-node/register', 'apps/catalog-service/bench/bare-route.ts'],
+      args: [
+        ...(CPU_PROF && 'bare-fastify-redis'.includes(CPU_PROF) ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : []),
+        '-r',
+        '@swc-node/register',
+        'apps/catalog-service/bench/bare-route.ts',
+      ],
       cwd: ROOT,
       env: {
         ...process.env,

@@ -8,6 +8,7 @@ import type { HealthIndicator } from '../observability/health-indicators';
 import { registerHttpMetrics } from '../observability/http-metrics';
 import { registerRequestLog, requestLineOptions } from '../observability/logger-options';
 import pino from 'pino';
+import { TurnBatchedLines } from '../observability/turn-batched-lines';
 import { registerGracefulClose } from './graceful-close';
 import { Hs256TokenVerifier } from '../auth/jwt-verifier';
 import { registerFastRoutes, type FastRoute } from './fast-route';
@@ -53,16 +54,22 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   registerRequestContext(adapter.getInstance());
   registerHttpMetrics(adapter.getInstance(), registry);
   // stdout through an asynchronous destination: a synchronous write per log line (one per request) was the
-  // largest single cost of a cached read. Flushed when the server closes, so shutdown loses no line.
-  const destination = options.logger?.stream ?? pino.destination({ dest: 1, sync: false });
+  // largest single cost of a cached read. Flushed when the server closes and on exit, so shutdown loses no line.
+  const stdout = options.logger?.stream
+    ? undefined
+    : new TurnBatchedLines(pino.destination({ dest: 1, sync: false }));
+  const destination = options.logger?.stream ?? (stdout as unknown as NodeJS.WritableStream);
   const requestLogger = pino(
     requestLineOptions({ service: options.service, level: options.config.LOG_LEVEL }),
     destination,
   );
   registerRequestLog(adapter.getInstance(), requestLogger);
-  if (!options.logger?.stream) {
+  if (stdout) {
+    const flushOnExit = () => stdout.flushSync();
+    process.once('exit', flushOnExit);
     adapter.getInstance().addHook('onClose', (_instance, done) => {
-      (destination as ReturnType<typeof pino.destination>).flushSync();
+      process.removeListener('exit', flushOnExit);
+      stdout.flushSync();
       done();
     });
   }

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import type { ApiOperationSpec } from './api-operation.decorator';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { problemMappings } from './problem-mappings';
+import { ReplyBatching } from './reply-batching';
 import { ZOD_SCHEMAS, ZodValidationPipe } from './zod-validation';
 
 /**
@@ -69,6 +70,7 @@ export function registerFastRoutes(
   routes: readonly FastRoute[],
   verifier: TokenVerifier,
 ): void {
+  const batching = new ReplyBatching();
   for (const route of routes) {
     const params = new ZodValidationPipe(route.params, 'params');
     const query = route.query ? new ZodValidationPipe(route.query, 'query') : undefined;
@@ -82,6 +84,7 @@ export function registerFastRoutes(
       // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
       errorHandler: (error, request, reply) => sendProblem(request, reply, error),
       handler: async (request, reply) => {
+        const turn = batching.begin();
         try {
           const principal = await authorize(verifier, {
             authorization: request.headers.authorization,
@@ -97,6 +100,8 @@ export function registerFastRoutes(
             reply,
           };
           const result = await route.handle(input);
+          const held = batching.release(turn);
+          if (held !== undefined) await held;
           if (status !== 200) void reply.status(status);
           return result;
         } catch (error) {
