@@ -17,7 +17,11 @@ export interface OutboxRelayOptions {
   kafka: KafkaConnectionOptions;
   /** Rows claimed and sent per batch. @default 100 */
   batchSize?: number;
-  /** Fallback poll when nobody calls `notify()`. @default 250 */
+  /**
+   * Fallback poll when nobody calls `notify()`: rows another instance committed and did not relay (it died in
+   * between), or rows this relay could not claim. A service calls `notify()` after its own commits, so this only
+   * bounds the delay of those rare rows; every poll is a transaction on an idle database. @default 1000
+   */
   pollIntervalMs?: number;
   /** Delay between failed batches. @default { initialMs: 200, maxMs: 30000 } */
   backoff?: BackoffOptions;
@@ -73,7 +77,7 @@ export class OutboxRelay {
     this.logger = options.logger ?? silentEventsLogger;
     this.kafka = createKafkaClient(options.kafka, this.logger);
     this.batchSize = options.batchSize ?? 100;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
   }
 
   /** Starts the publishing loop in the background; Kafka being down delays publishing, not the start. */
