@@ -12,6 +12,8 @@ export interface LoadResult {
   total: number;
   /** Requests sent, answered or not: the ones still in flight when the run stops reached the service too. */
   sent: number;
+  /** CPU time of this process (the load generator) per completed request, µs. */
+  clientCpuUs: number;
 }
 
 /** One run against one URL: a GET, or a POST of `body` as JSON when given. */
@@ -22,6 +24,7 @@ export async function load(options: {
   connections: number;
   durationS: number;
 }): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: options.url,
     ...(options.body === undefined
@@ -35,6 +38,7 @@ export async function load(options: {
     pipelining: 1,
     duration: options.durationS,
   });
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     // Completed requests over the measured time (autocannon's per-second average drops the partial last second).
     reqPerSec: result.requests.total / options.durationS,
@@ -44,7 +48,15 @@ export async function load(options: {
     non2xx: result.non2xx,
     total: result.requests.total,
     sent: (result.requests as { sent?: number }).sent ?? result.requests.total,
+    clientCpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
   };
+}
+
+/** CPU seconds a Redis server has used so far (`INFO cpu`, main thread and children). */
+export async function redisCpuSeconds(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
 }
 
 /** A positive number from the environment (e.g. `BENCH_ROUNDS`), else `fallback`. */
