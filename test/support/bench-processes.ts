@@ -1,4 +1,4 @@
-// Child processes for the benchmarks (bench:catalog, bench:pricing): start, wait until live, stop (also on error and on exit).
+// Child processes for the benchmarks and the process-level tests: start, wait until live, stop (also on error and on exit).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';

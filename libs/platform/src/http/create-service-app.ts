@@ -69,7 +69,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
     process.once('exit', flushOnExit);
     adapter.getInstance().addHook('onClose', (_instance, done) => {
       process.removeListener('exit', flushOnExit);
-      stdout.flushSync();
+      stdout.end();
       done();
     });
   }

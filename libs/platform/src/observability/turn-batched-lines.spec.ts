@@ -48,4 +48,14 @@ describe('TurnBatchedLines', () => {
     await nextTurn();
     expect(sink.writes).toEqual(['last words\n']); // nothing written twice
   });
+
+  it('after end, passes every line straight to the sink (nothing waits for a turn before process.exit)', () => {
+    const sink = new RecordingSink();
+    const lines = new TurnBatchedLines(sink);
+    lines.write('draining\n');
+    lines.end();
+    expect(sink.writes).toEqual(['draining\n']);
+    lines.write('stopped\n');
+    expect(sink.writes).toEqual(['draining\n', 'stopped\n']);
+  });
 });
