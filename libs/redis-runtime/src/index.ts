@@ -61,6 +61,19 @@ export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near
 export { SingleFlight } from './cache/single-flight';
 export { leaseFillLock } from './cache/lease-fill-lock';
 
+// versioned documents (interactive drafts under optimistic concurrency)
+export type {
+  Versioned,
+  VersionedDocuments,
+  VersionedDocumentsUnavailable,
+  VersionedReadOutcome,
+  VersionedWriteOutcome,
+} from './versioned/versioned-documents';
+export {
+  RedisVersionedDocuments,
+  type RedisVersionedDocumentsOptions,
+} from './versioned/redis-versioned-documents';
+
 // hot-key tracking (pre-warm input)
 export { HotKeyTracker, type HotKeyTrackerOptions } from './hot-keys/hot-key-tracker';
 

@@ -72,6 +72,16 @@ export const TEST_KEY_FAMILIES: KeyFamily[] = [
   },
   {
     ...base,
+    name: 'test-document',
+    domain: 'document',
+    purpose: 'test',
+    workload: 'session',
+    ttlSeconds: { min: 1, max: 3600 },
+    format: 'json',
+    schemaVersion: 1,
+  },
+  {
+    ...base,
     name: 'test-near-cache-invalidation',
     domain: 'near-cache',
     purpose: 'invalidate',

@@ -1,0 +1,56 @@
+import type { RedisRuntimeError } from '../errors';
+
+/** A document and the version it was stored as (1 for a new document, +1 on every replace). */
+export interface Versioned<T> {
+  version: number;
+  value: T;
+}
+
+export interface VersionedDocumentsUnavailable {
+  outcome: 'unavailable';
+  /** Redis failed, timed out, or answered something unexpected: decide from the durable copy. */
+  error: RedisRuntimeError;
+}
+
+export type VersionedReadOutcome<T> =
+  | { outcome: 'found'; document: Versioned<T> }
+  /** Nothing stored, expired, or an unreadable value (counted as a decode error): rehydrate from the durable copy. */
+  | { outcome: 'missing' }
+  | VersionedDocumentsUnavailable;
+
+export type VersionedWriteOutcome =
+  | { outcome: 'written'; version: number }
+  /** Another version is stored (a concurrent writer won, or a restore found something newer). */
+  | { outcome: 'conflict'; storedVersion: number }
+  /** replace only: nothing (readable) is stored; the caller restores from the durable copy and decides again. */
+  | { outcome: 'missing' }
+  | VersionedDocumentsUnavailable;
+
+/**
+ * Interactive drafts (e.g. configuration sessions) held in Redis under optimistic concurrency: every write names the
+ * version it replaces, so two tabs editing one draft cannot overwrite each other's acknowledged change. Reads and
+ * writes slide the TTL. The durable copy lives elsewhere (PostgreSQL snapshots); `restore` puts it back after an
+ * expiry or a Redis loss, never over a newer version.
+ */
+export interface VersionedDocuments<T> {
+  /** Reads a document and slides its TTL. */
+  read(tenant: string, id: string, ttlSeconds: number): Promise<VersionedReadOutcome<T>>;
+  /** Stores version 1 of a new document; `conflict` if the id is taken. */
+  create(tenant: string, id: string, value: T, ttlSeconds: number): Promise<VersionedWriteOutcome>;
+  /** Stores version `expectedVersion + 1`, only over `expectedVersion`. */
+  replace(
+    tenant: string,
+    id: string,
+    value: T,
+    expectedVersion: number,
+    ttlSeconds: number,
+  ): Promise<VersionedWriteOutcome>;
+  /** Puts back `version` from the durable copy when nothing, an unreadable value or an older version is stored. */
+  restore(
+    tenant: string,
+    id: string,
+    value: T,
+    version: number,
+    ttlSeconds: number,
+  ): Promise<VersionedWriteOutcome>;
+}
