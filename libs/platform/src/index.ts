@@ -28,6 +28,8 @@ export { ProblemExceptionFilter } from './http/problem-exception.filter';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';
 export { fastRoute, type FastRoute } from './http/fast-route';
+export { etagOf, ifMatchVersion, staleVersion } from './http/preconditions';
+export { requiredIdempotencyKey } from './http/idempotency-key';
 export { authorize, type AuthorizationInput } from './auth/authorize';
 export { PublicRoute, RequireRoles, CurrentPrincipal } from './auth/auth.decorators';
 export { TENANT_ID_PATTERN, type Principal } from './auth/principal';
