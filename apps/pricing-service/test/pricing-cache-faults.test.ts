@@ -25,6 +25,13 @@ async function priceCacheEvents(url: string): Promise<Record<string, number>> {
   }
   return events;
 }
+/** `redis_runtime_server_up{workload=...}` from the service's /metrics (INFO on each workload's server). */
+async function serverUp(url: string, workload: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^redis_runtime_server_up\\{workload="${workload}"\\} (\\d+)`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** What a calculation may take while the cache Redis is dead: PostgreSQL only, no waiting on reconnects. */
 const DEGRADED_BUDGET_MS = 500;
 
@@ -77,6 +84,7 @@ describe('pricing-service with the cache Redis killed and restarted (private red
       expect((await calculate(svc.url, tenant, baseRequest)).body).toEqual(cachedV1);
     });
     expect(reads).toEqual([]);
+    expect(await serverUp(svc.url, 'cache')).toBe(1);
   });
 
   it('with the cache Redis killed: computes from PostgreSQL, the same amounts, within the budget', async () => {
@@ -98,6 +106,9 @@ describe('pricing-service with the cache Redis killed and restarted (private red
     const after = await priceCacheEvents(svc.url);
     expect((after['fallback'] ?? 0) - (before['fallback'] ?? 0)).toBeGreaterThanOrEqual(2);
     expect((after['set_failure'] ?? 0) - (before['set_failure'] ?? 0)).toBeGreaterThanOrEqual(1);
+    // the scrape still answers, and names the dead workload (its INFO replies are reused for up to 2 s)
+    await expect.poll(() => serverUp(svc.url, 'cache'), { timeout: 5000, interval: 500 }).toBe(0);
+    expect(await serverUp(svc.url, 'rate')).toBe(1);
   });
 
   it('publishes while the cache Redis is dead, and the new version is served at once', async () => {
@@ -128,5 +139,6 @@ describe('pricing-service with the cache Redis killed and restarted (private red
       expect(again.calculatedAt).toBe(first.calculatedAt); // served from the cache
     });
     expect(reads).toEqual([]);
+    await expect.poll(() => serverUp(svc.url, 'cache'), { timeout: 5000, interval: 500 }).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import type { KeyFamilyRegistry } from './keys/key-family-registry';
 import { platformKeyFamilyRegistry } from './keys/platform-key-families';
 import { RedisConnection } from './clients/redis-connection';
 import type { RedisRuntimeConfig } from './clients/redis-config';
+import { RedisServerStats } from './observability/redis-server-stats';
 import { RuntimeMetrics } from './observability/runtime-metrics';
 import { silentLogger, type RuntimeLogger } from './observability/runtime-logger';
 
@@ -57,12 +58,12 @@ export class RedisRuntime {
       ),
     );
     const keys = new KeyFactory(options.registry ?? platformKeyFamilyRegistry(), options.env ?? 'dev');
-    return new RedisRuntime(
-      { cache: cache!, rate: rate!, session: session! },
-      keys,
-      metrics,
-      options.logger ?? silentLogger,
-    );
+    const connections = { cache: cache!, rate: rate!, session: session! };
+    // One set of server gauges per metrics registry (two runtimes on one registry share the first one's).
+    if (!metrics.registry.getSingleMetric('redis_runtime_server_up')) {
+      new RedisServerStats(connections, { registry: metrics.registry });
+    }
+    return new RedisRuntime(connections, keys, metrics, options.logger ?? silentLogger);
   }
 
   connection(workload: Workload): RedisConnection {

@@ -1,0 +1,122 @@
+import { Cluster } from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { RedisConnection } from '../clients/redis-connection';
+import type { Workload } from '../keys/key-family';
+import { TIMED_OUT, withSoftTimeout } from '../util/with-timeout';
+import { parseRedisInfo, sumRedisInfo, type RedisServerInfo } from './redis-server-info';
+
+export interface RedisServerStatsOptions {
+  registry: Registry;
+  /** @default 'redis_runtime_' */
+  prefix?: string;
+  /** A scrape within this long of the last one reuses its INFO replies. @default 2000 */
+  maxAgeMs?: number;
+  /** A server that has not answered INFO by then is reported down for this scrape. @default 500 */
+  timeoutMs?: number;
+}
+
+type Snapshot = ReadonlyMap<Workload, RedisServerInfo | undefined>;
+
+/**
+ * The servers behind each workload, on `/metrics`: reachable or not, memory used against `maxmemory`, evicted and
+ * expired keys, connected clients, and the eviction policy (a rate or session workload must say `noeviction`).
+ * Read with `INFO` when Prometheus scrapes, never on a request path; a Cluster's masters are added up. A server
+ * that does not answer within `timeoutMs` shows `up 0` and no other series, and the scrape still succeeds.
+ */
+export class RedisServerStats {
+  private snapshot: Promise<Snapshot> | undefined;
+  private takenAt = -Infinity;
+  private readonly maxAgeMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly connections: Readonly<Record<Workload, RedisConnection>>,
+    options: RedisServerStatsOptions,
+  ) {
+    this.maxAgeMs = options.maxAgeMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? 500;
+    const p = options.prefix ?? 'redis_runtime_';
+    const registers = [options.registry];
+    const read = (): Promise<Snapshot> => this.read();
+    const gauge = (name: string, help: string, value: (info: RedisServerInfo) => number) =>
+      new Gauge({
+        name: `${p}server_${name}`,
+        help,
+        labelNames: ['workload'],
+        registers,
+        async collect() {
+          const snapshot = await read();
+          this.reset();
+          for (const [workload, info] of snapshot) if (info) this.set({ workload }, value(info));
+        },
+      });
+    // The server's own cumulative counters, mirrored: they reset when the server restarts, as counters may.
+    const counter = (name: string, help: string, value: (info: RedisServerInfo) => number) =>
+      new Counter({
+        name: `${p}server_${name}`,
+        help,
+        labelNames: ['workload'],
+        registers,
+        async collect() {
+          const snapshot = await read();
+          this.reset();
+          for (const [workload, info] of snapshot) if (info) this.inc({ workload }, value(info));
+        },
+      });
+    new Gauge({
+      name: `${p}server_up`,
+      help: 'Whether the workload’s Redis answered INFO within the scrape budget (1) or not (0)',
+      labelNames: ['workload'],
+      registers,
+      async collect() {
+        const snapshot = await read();
+        this.reset();
+        for (const [workload, info] of snapshot) this.set({ workload }, info ? 1 : 0);
+      },
+    });
+    gauge('used_memory_bytes', 'Memory the workload’s Redis uses (used_memory)', (i) => i.usedMemoryBytes);
+    gauge('maxmemory_bytes', 'Its maxmemory (0 = no limit)', (i) => i.maxMemoryBytes);
+    gauge('connected_clients', 'Clients connected to it', (i) => i.connectedClients);
+    counter('evicted_keys_total', 'Keys it evicted under maxmemory since it started', (i) => i.evictedKeys);
+    counter('expired_keys_total', 'Keys it expired since it started', (i) => i.expiredKeys);
+    new Gauge({
+      name: `${p}server_info`,
+      help: 'Always 1; the eviction policy and version of the workload’s Redis as labels',
+      labelNames: ['workload', 'maxmemory_policy', 'version'],
+      registers,
+      async collect() {
+        const snapshot = await read();
+        this.reset();
+        for (const [workload, info] of snapshot)
+          if (info) this.set({ workload, maxmemory_policy: info.maxMemoryPolicy, version: info.version }, 1);
+      },
+    });
+  }
+
+  /** One INFO round for every workload, shared by all the series of a scrape. */
+  read(): Promise<Snapshot> {
+    const now = performance.now();
+    if (this.snapshot && now - this.takenAt < this.maxAgeMs) return this.snapshot;
+    this.takenAt = now;
+    this.snapshot = Promise.all(
+      Object.entries(this.connections).map(
+        async ([workload, connection]) => [workload as Workload, await this.info(connection)] as const,
+      ),
+    ).then((entries) => new Map(entries));
+    return this.snapshot;
+  }
+
+  private async info(connection: RedisConnection): Promise<RedisServerInfo | undefined> {
+    const client = connection.client;
+    const replies =
+      client instanceof Cluster
+        ? Promise.all(client.nodes('master').map((node) => node.info()))
+        : client.info().then((text) => [text]);
+    try {
+      const texts = await withSoftTimeout(replies, this.timeoutMs);
+      return texts === TIMED_OUT ? undefined : sumRedisInfo(texts.map(parseRedisInfo));
+    } catch {
+      return undefined;
+    }
+  }
+}
