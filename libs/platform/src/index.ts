@@ -60,3 +60,4 @@ export * from './database';
 
 // events: outbox, relay, inbox, consumer
 export * from './events';
+export * from './idempotency';
