@@ -28,6 +28,8 @@ const SERVICE_LOG_LEVEL = process.env.BENCH_SERVICE_LOG_LEVEL ?? 'info';
 const PRELOAD = process.env.BENCH_PRELOAD;
 /** `near` (or another service name) writes a V8 CPU profile of that service into the run's log directory. */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** Sampling interval of those profiles, µs (Node's default is 1000). */
+const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
 
 const infra = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
@@ -87,7 +89,9 @@ async function main(): Promise<void> {
           '-r',
           '@swc-node/register',
           ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []),
-          ...(CPU_PROF && name.includes(CPU_PROF) ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : []),
+          ...(CPU_PROF && name.includes(CPU_PROF)
+            ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
+            : []),
           'apps/catalog-service/bench/service-main.ts',
         ],
         cwd: ROOT,
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
       name: 'bare-fastify-redis',
       args: [
         ...(CPU_PROF && 'bare-fastify-redis'.includes(CPU_PROF)
-          ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`]
+          ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
           : []),
         '-r',
         '@swc-node/register',

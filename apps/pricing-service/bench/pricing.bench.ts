@@ -57,6 +57,8 @@ const USER = 'bench-user';
 /** Experiments only: `-r` preload and `--cpu-prof` for the cached service (profiles go to the log folder). */
 const PRELOAD = process.env.BENCH_PRELOAD;
 const CPU_PROF = process.env.BENCH_CPU_PROF === 'on';
+/** Sampling interval of those profiles, µs (Node's default is 1000). */
+const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
 
 const infra = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
@@ -169,7 +171,9 @@ async function main(): Promise<void> {
     const cached = await service(
       'service-cache-on',
       { PRICING_CACHE: 'on' },
-      CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [],
+      CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
+        : [],
     );
     const uncached = await service('service-cache-off', { PRICING_CACHE: 'off' });
     const startupS = (Date.now() - started) / 1000;
