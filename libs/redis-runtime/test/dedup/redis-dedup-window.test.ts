@@ -79,7 +79,8 @@ describe('RedisDedupWindow when Redis fails', () => {
     await redis.stop();
     const started = performance.now();
     expect(await dedup.firstSeen('t1', 'e1')).toBe('unknown');
-    expect(performance.now() - started).toBeLessThan(100);
+    // refused at once (no offline queue), not after a reconnect: roomy for a busy test machine
+    expect(performance.now() - started).toBeLessThan(250);
     expect(
       await metricValue(metrics, 'redis_runtime_cache_events_total', {
         family: 'test-dedup',
