@@ -112,7 +112,7 @@ describe('RedisConnection', () => {
         RedisTimeoutError,
       );
       // budget plus up to two sweeps of a quarter budget each, plus scheduling slack on a busy machine
-      expect(performance.now() - started).toBeLessThan(BUDGET_MS * 1.5 + 40);
+      expect(performance.now() - started).toBeLessThan(BUDGET_MS * 1.5 + 120);
       expect(await metricValue(metrics, 'redis_runtime_timeouts_total', { family: 'test-cache' })).toBe(1);
       // past the stuck threshold (1 s) the connection is dropped and reopened
       await waitUntil(() => connection.client.status !== 'ready', 3_000);
