@@ -31,6 +31,8 @@ interface CommandQueue {
  */
 export class CommandDeadlineSweeper {
   private readonly firstSeen = new WeakMap<object, number>();
+  /** The oldest command when the connection was last dropped (ioredis fails it once the socket closes). */
+  private dropRequestedFor: object | undefined;
   private readonly timer: NodeJS.Timeout;
 
   private readonly stuckAfterMs: number;
@@ -61,7 +63,12 @@ export class CommandDeadlineSweeper {
     // while, drop it. ioredis then fails everything queued on it and reconnects with its backoff.
     const oldest = queue.peekAt(0)?.command;
     if (oldest && now - (this.firstSeen.get(oldest) ?? now) >= this.stuckAfterMs) {
-      this.client.disconnect(true);
+      // Once per stuck command: the socket may take ioredis' disconnectTimeout to close, and every further
+      // request meanwhile would add a timer and a close listener to it.
+      if (this.dropRequestedFor !== oldest) {
+        this.dropRequestedFor = oldest;
+        this.client.disconnect(true);
+      }
       return;
     }
     // Oldest first: Redis answers in order, so once one command is young enough, the rest are too.

@@ -105,6 +105,12 @@ describe('RedisConnection', () => {
     const metrics = new RuntimeMetrics();
     const connection = await open(redis.url, metrics);
     expect(await connection.observe('ping', undefined, (c) => c.ping())).toBe('PONG');
+    let drops = 0;
+    const disconnect = connection.client.disconnect.bind(connection.client);
+    connection.client.disconnect = (reconnect?: boolean) => {
+      drops++;
+      return disconnect(reconnect);
+    };
     redis.pause();
     try {
       const started = performance.now();
@@ -116,6 +122,9 @@ describe('RedisConnection', () => {
       expect(await metricValue(metrics, 'redis_runtime_timeouts_total', { family: 'test-cache' })).toBe(1);
       // past the stuck threshold (1 s) the connection is dropped and reopened
       await waitUntil(() => connection.client.status !== 'ready', 3_000);
+      // once: the socket takes ioredis' disconnectTimeout (2 s) to close, and every sweep meanwhile must not ask
+      // again (each request added a timer and a close listener to the stuck socket)
+      expect(drops).toBe(1);
     } finally {
       redis.resume();
     }
