@@ -24,6 +24,8 @@ export class NearCacheInvalidationBus {
   private readonly handlers = new Set<Handler>();
   private readonly origin = randomUUID();
   private wasDisconnected = false;
+  private subscribed = false;
+  private subscribing: Promise<void> | undefined;
 
   private constructor(
     private readonly publisher: RedisConnection,
@@ -43,19 +45,38 @@ export class NearCacheInvalidationBus {
       bus.wasDisconnected = true;
     });
     subscriber.on('ready', () => {
+      // A bus opened while Redis was down subscribes on its first connect; after that ioredis re-subscribes
+      // by itself on every reconnect.
+      void bus.subscribe();
       if (!bus.wasDisconnected) return;
       bus.wasDisconnected = false;
       bus.emit({ prefixes: [''] });
     });
     subscriber.on('error', () => undefined);
-    await connectClient(subscriber, 1000);
-    await subscriber.subscribe(channel.key).catch((error: unknown) => {
-      logger.warn(
-        { family: channel.family.name, err: String(error) },
-        'near-cache invalidation subscribe failed',
-      );
-    });
+    if (await connectClient(subscriber, 1000)) await bus.subscribe();
     return bus;
+  }
+
+  /** Subscribes to the channel unless already subscribed (or subscribing); failures wait for the next connect. */
+  private subscribe(): Promise<void> {
+    if (this.subscribed) return Promise.resolve();
+    this.subscribing ??= this.subscriber
+      .subscribe(this.channel.key)
+      .then(
+        () => {
+          this.subscribed = true;
+        },
+        (error: unknown) => {
+          this.logger.warn(
+            { family: this.channel.family.name, err: String(error) },
+            'near-cache invalidation subscribe failed; retried on the next connect',
+          );
+        },
+      )
+      .finally(() => {
+        this.subscribing = undefined;
+      });
+    return this.subscribing;
   }
 
   onInvalidate(handler: Handler): () => void {
