@@ -8,6 +8,8 @@ import { readEventHeaders, type EventHeaders } from './event-headers';
 import { errorMessage, silentEventsLogger, type EventsLogger } from './events-logger';
 import { isInInbox, recordInInbox } from './inbox';
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client';
+import { backoffDelay } from './backoff';
+import { WakeTimer } from './wake-timer';
 
 /** Where a message came from, for the handler. */
 export interface EventMessageContext {
@@ -107,6 +109,9 @@ export class KafkaEventConsumer {
   private readonly kafka: Kafka;
   private readonly logger: EventsLogger;
   private consumer: Consumer | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly timer = new WakeTimer();
 
   constructor(private readonly options: KafkaEventConsumerOptions) {
     this.logger = options.logger ?? silentEventsLogger;
@@ -119,9 +124,88 @@ export class KafkaEventConsumer {
     }
   }
 
-  /** Connects, subscribes and starts consuming; resolves once the group is joined (or `joinTimeoutMs` passed). */
+  /**
+   * Connects, subscribes and starts consuming; resolves once the group is joined, or after `joinTimeoutMs`. Kafka
+   * being down does not fail the start (a service must come up and serve without it, its outbox keeps the events):
+   * `start()` then resolves at once with a warning and the consumer keeps trying in the background, with backoff,
+   * until it runs or `stop()` is called.
+   */
   async start(): Promise<void> {
-    if (this.consumer) return;
+    if (this.loop) return;
+    this.stopping = false;
+    let joined!: () => void;
+    const firstJoin = new Promise<'joined'>((resolve) => (joined = () => resolve('joined')));
+    let failed!: () => void;
+    const firstFailure = new Promise<'failed'>((resolve) => (failed = () => resolve('failed')));
+    this.loop = this.runUntilStopped(joined, failed);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.joinTimeoutMs ?? 30_000)),
+    );
+    const outcome = await Promise.race([firstJoin, firstFailure, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'failed')
+      this.logger.warn(
+        { groupId: this.groupId },
+        'event consumer: Kafka unreachable; consuming once it is back (retrying in the background)',
+      );
+    else if (outcome === 'timeout')
+      this.logger.warn(
+        { groupId: this.groupId },
+        'event consumer: group not joined yet; consuming once it is',
+      );
+  }
+
+  /** Stops retrying or fetching, waits for the message in progress, commits its offset and leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timer.interrupt();
+    await this.loop;
+    this.loop = undefined;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect();
+  }
+
+  /** One attempt after another until the consumer runs (kafkajs restarts it on later crashes) or `stop()`. */
+  private async runUntilStopped(onJoin: () => void, onFailure: () => void): Promise<void> {
+    for (let failures = 0; !this.stopping;) {
+      try {
+        await this.reachable();
+        if (this.stopping) return;
+        await this.run(onJoin);
+        return;
+      } catch (error) {
+        const consumer = this.consumer;
+        this.consumer = undefined;
+        await consumer?.disconnect().catch(() => undefined);
+        failures += 1;
+        onFailure();
+        this.logger.warn(
+          { groupId: this.groupId, error: errorMessage(error), attempt: failures },
+          'event consumer could not start; retrying',
+        );
+        await this.timer.sleep(backoffDelay(failures, { initialMs: 1000, maxMs: 30_000 }), {
+          wakeable: false,
+        });
+      }
+    }
+  }
+
+  /**
+   * Fails within a few seconds when no broker answers: the consumer's own connect retries (sized for handler
+   * retries) would take minutes to give up.
+   */
+  private async reachable(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async run(onJoin: () => void): Promise<void> {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -133,9 +217,7 @@ export class KafkaEventConsumer {
       retry: o.retry ?? { initialRetryTime: 200, retries: 10 },
     });
     this.consumer = consumer;
-    let joined!: () => void;
-    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
     consumer.on(consumer.events.CRASH, ({ payload }) =>
       this.logger.error(
         { groupId: this.groupId, error: errorMessage(payload.error), restart: payload.restart },
@@ -145,23 +227,6 @@ export class KafkaEventConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? false });
     await consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload) });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), o.joinTimeoutMs ?? 30_000)),
-    );
-    if ((await Promise.race([firstJoin, timedOut])) === 'timeout')
-      this.logger.warn(
-        { groupId: this.groupId },
-        'event consumer: group not joined yet; consuming once it is',
-      );
-    clearTimeout(timer);
-  }
-
-  /** Stops fetching, waits for the message in progress, commits its offset and leaves the group. */
-  async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.disconnect();
   }
 
   private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
