@@ -20,6 +20,8 @@ export interface IdempotentCommandsOptions {
   inFlightSeconds?: number;
   /** `Retry-After` of the 409 answered while the same request is in flight. @default 1 */
   retryAfterSeconds?: number;
+  /** Longest wait for another attempt holding the same key before answering 409. @default 5000 */
+  lockWaitMs?: number;
 }
 
 export interface IdempotentRequest {
@@ -61,12 +63,14 @@ export class IdempotentCommands {
   private readonly retentionSeconds: number;
   private readonly inFlightSeconds: number;
   private readonly retryAfterSeconds: number;
+  private readonly lockWaitMs: number;
 
   constructor(private readonly options: IdempotentCommandsOptions) {
     this.table = `${assertSchemaName(options.schema)}.idempotency_keys`;
     this.retentionSeconds = options.retentionSeconds ?? 86_400;
     this.inFlightSeconds = options.inFlightSeconds ?? 60;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.lockWaitMs = Math.max(1, Math.floor(options.lockWaitMs ?? 5000));
   }
 
   async run(request: IdempotentRequest): Promise<IdempotentOutcome> {
@@ -119,6 +123,10 @@ export class IdempotentCommands {
     const keyHash = createHash('sha256').update(request.idempotencyKey).digest('hex');
     const table = sql.raw(this.table);
     return this.options.db.transaction().execute(async (trx) => {
+      // Waiting for another attempt holding the key is bounded: past `lockWaitMs` this answers 409 rather than
+      // hold a pooled connection for as long as that attempt runs (a retry storm with Redis down). The command
+      // itself runs without that bound.
+      await sql.raw(`set local lock_timeout = ${this.lockWaitMs}`).execute(trx);
       // Claims the key, or reuses a record past its retention. When another transaction holds the key, this waits
       // for it; a live committed record then makes it return nothing (and stays locked until we finish).
       const claimed = await sql<{ key_hash: string }>`
@@ -129,7 +137,12 @@ export class IdempotentCommands {
           set request_hash = excluded.request_hash, http_status = null, response_body = null,
               resource_id = null, created_at = now(), expires_at = excluded.expires_at
           where ${table}.expires_at <= now()
-        returning key_hash`.execute(trx);
+        returning key_hash`
+        .execute(trx)
+        .catch((error: unknown) => {
+          throw isLockTimeout(error) ? this.inFlight() : error;
+        });
+      await sql`set local lock_timeout to default`.execute(trx);
       if (claimed.rows.length === 0) return this.replay(trx, request, keyHash);
       const response = await request.execute(trx);
       await sql`
@@ -174,6 +187,11 @@ export class IdempotentCommands {
       headers: { 'Retry-After': String(this.retryAfterSeconds) },
     });
   }
+}
+
+/** PostgreSQL `lock_not_available`: `lock_timeout` ran out. */
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
 }
 
 function keyReused(): ProblemError {

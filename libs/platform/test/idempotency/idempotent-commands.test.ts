@@ -150,6 +150,36 @@ describe('IdempotentCommands (PostgreSQL decides, Redis answers repeats sooner)'
     expect(orderIds.size).toBe(1);
   });
 
+  it('a duplicate waits for the first attempt at most lockWaitMs, then gets 409 instead of holding a connection', async () => {
+    const tenant = uniqueId('t');
+    const impatient = new IdempotentCommands({ db, schema, lockWaitMs: 200 });
+    let firstDone = false;
+    let claimed!: () => void;
+    const firstClaimed = new Promise<void>((resolve) => (claimed = resolve));
+    const first = impatient
+      .run({
+        tenantId: tenant,
+        idempotencyKey: 'key-9',
+        requestHash: requestHashOf({ method: 'POST', path: `/v1/tenants/${tenant}/orders`, body: order }),
+        async execute(trx) {
+          claimed(); // the key is ours from here until the commit
+          await sql`insert into ${sql.id(schema)}.orders (tenant_id, body) values (${tenant}, '{}'::jsonb)`.execute(
+            trx,
+          );
+          await new Promise((r) => setTimeout(r, 1500));
+          return { httpStatus: 201, responseBody: { orderId: 'ord-slow' } };
+        },
+      })
+      .finally(() => (firstDone = true));
+    await firstClaimed;
+    const problem = await problemOf(capture(impatient, tenant, 'key-9', order));
+    expect(problem.status).toBe(409);
+    expect(firstDone).toBe(false); // answered while the first attempt was still running
+    expect((await first).replayed).toBe(false);
+    expect((await capture(impatient, tenant, 'key-9', order)).replayed).toBe(true);
+    expect(await orderCount(tenant)).toBe(1);
+  });
+
   it('a failed command leaves nothing behind: no record, no marker, and a retry executes', async () => {
     const tenant = uniqueId('t');
     const failing = withCache.run({
