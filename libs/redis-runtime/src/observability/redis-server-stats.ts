@@ -16,6 +16,7 @@ export interface RedisServerStatsOptions {
 }
 
 type Snapshot = ReadonlyMap<Workload, RedisServerInfo | undefined>;
+type Labels = Record<string, string>;
 
 /**
  * The servers behind each workload, on `/metrics`: reachable or not, memory used against `maxmemory`, evicted and
@@ -36,61 +37,93 @@ export class RedisServerStats {
     this.maxAgeMs = options.maxAgeMs ?? 2000;
     this.timeoutMs = options.timeoutMs ?? 500;
     const p = options.prefix ?? 'redis_runtime_';
-    const registers = [options.registry];
     const read = (): Promise<Snapshot> => this.read();
-    const gauge = (name: string, help: string, value: (info: RedisServerInfo) => number) =>
-      new Gauge({
-        name: `${p}server_${name}`,
-        help,
-        labelNames: ['workload'],
-        registers,
-        async collect() {
-          const snapshot = await read();
-          this.reset();
-          for (const [workload, info] of snapshot) if (info) this.set({ workload }, value(info));
-        },
-      });
+    /** One series per workload (or none), from the shared INFO snapshot, each time Prometheus scrapes. */
+    const mirror = (
+      kind: 'gauge' | 'counter',
+      name: string,
+      help: string,
+      sample: (workload: Workload, info: RedisServerInfo | undefined) => [Labels, number] | undefined,
+      labelNames: string[] = ['workload'],
+    ) => {
+      const samples = async () => {
+        const values: [Labels, number][] = [];
+        for (const [workload, info] of await read()) {
+          const value = sample(workload, info);
+          if (value) values.push(value);
+        }
+        return values;
+      };
+      const config = { name: `${p}server_${name}`, help, labelNames, registers: [options.registry] };
+      if (kind === 'counter')
+        new Counter({
+          ...config,
+          async collect() {
+            const values = await samples();
+            this.reset();
+            for (const [labels, value] of values) this.inc(labels, value);
+          },
+        });
+      else
+        new Gauge({
+          ...config,
+          async collect() {
+            const values = await samples();
+            this.reset();
+            for (const [labels, value] of values) this.set(labels, value);
+          },
+        });
+    };
+    const ofServer =
+      (value: (info: RedisServerInfo) => number) =>
+      (workload: Workload, info: RedisServerInfo | undefined): [Labels, number] | undefined =>
+        info ? [{ workload }, value(info)] : undefined;
+
+    mirror(
+      'gauge',
+      'up',
+      'Whether the workload’s Redis answered INFO within the scrape budget (1) or not (0)',
+      (w, i) => [{ workload: w }, i ? 1 : 0],
+    );
+    mirror(
+      'gauge',
+      'used_memory_bytes',
+      'Memory the workload’s Redis uses (used_memory)',
+      ofServer((i) => i.usedMemoryBytes),
+    );
+    mirror(
+      'gauge',
+      'maxmemory_bytes',
+      'Its maxmemory (0 = no limit)',
+      ofServer((i) => i.maxMemoryBytes),
+    );
+    mirror(
+      'gauge',
+      'connected_clients',
+      'Clients connected to it',
+      ofServer((i) => i.connectedClients),
+    );
     // The server's own cumulative counters, mirrored: they reset when the server restarts, as counters may.
-    const counter = (name: string, help: string, value: (info: RedisServerInfo) => number) =>
-      new Counter({
-        name: `${p}server_${name}`,
-        help,
-        labelNames: ['workload'],
-        registers,
-        async collect() {
-          const snapshot = await read();
-          this.reset();
-          for (const [workload, info] of snapshot) if (info) this.inc({ workload }, value(info));
-        },
-      });
-    new Gauge({
-      name: `${p}server_up`,
-      help: 'Whether the workload’s Redis answered INFO within the scrape budget (1) or not (0)',
-      labelNames: ['workload'],
-      registers,
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const [workload, info] of snapshot) this.set({ workload }, info ? 1 : 0);
-      },
-    });
-    gauge('used_memory_bytes', 'Memory the workload’s Redis uses (used_memory)', (i) => i.usedMemoryBytes);
-    gauge('maxmemory_bytes', 'Its maxmemory (0 = no limit)', (i) => i.maxMemoryBytes);
-    gauge('connected_clients', 'Clients connected to it', (i) => i.connectedClients);
-    counter('evicted_keys_total', 'Keys it evicted under maxmemory since it started', (i) => i.evictedKeys);
-    counter('expired_keys_total', 'Keys it expired since it started', (i) => i.expiredKeys);
-    new Gauge({
-      name: `${p}server_info`,
-      help: 'Always 1; the eviction policy and version of the workload’s Redis as labels',
-      labelNames: ['workload', 'maxmemory_policy', 'version'],
-      registers,
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const [workload, info] of snapshot)
-          if (info) this.set({ workload, maxmemory_policy: info.maxMemoryPolicy, version: info.version }, 1);
-      },
-    });
+    mirror(
+      'counter',
+      'evicted_keys_total',
+      'Keys it evicted under maxmemory since it started',
+      ofServer((i) => i.evictedKeys),
+    );
+    mirror(
+      'counter',
+      'expired_keys_total',
+      'Keys it expired since it started',
+      ofServer((i) => i.expiredKeys),
+    );
+    mirror(
+      'gauge',
+      'info',
+      'Always 1; the eviction policy and version of the workload’s Redis as labels',
+      (workload, info) =>
+        info ? [{ workload, maxmemory_policy: info.maxMemoryPolicy, version: info.version }, 1] : undefined,
+      ['workload', 'maxmemory_policy', 'version'],
+    );
   }
 
   /** One INFO round for every workload, shared by all the series of a scrape. */
