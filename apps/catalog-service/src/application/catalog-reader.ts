@@ -69,7 +69,7 @@ export class CatalogReader {
         })
       : await load();
     if (offer) {
-      this.hotOffers?.sample(this.keys.hotOffers(tenantId, version), offerId);
+      this.hotOffers?.sample(() => this.keys.hotOffers(tenantId, version), offerId);
       return offer;
     }
     if (!(await this.repository.versionExists(tenantId, version)))

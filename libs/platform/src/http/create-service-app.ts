@@ -6,7 +6,8 @@ import { Registry } from 'prom-client';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import type { HealthIndicator } from '../observability/health-indicators';
 import { registerHttpMetrics } from '../observability/http-metrics';
-import { registerRequestLog, requestLineOptions } from '../observability/logger-options';
+import { registerRequestLog } from '../observability/logger-options';
+import { RequestLineWriter } from '../observability/request-line';
 import pino from 'pino';
 import { TurnBatchedLines } from '../observability/turn-batched-lines';
 import { registerGracefulClose } from './graceful-close';
@@ -59,11 +60,10 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
     ? undefined
     : new TurnBatchedLines(pino.destination({ dest: 1, sync: false }));
   const destination = options.logger?.stream ?? (stdout as unknown as NodeJS.WritableStream);
-  const requestLogger = pino(
-    requestLineOptions({ service: options.service, level: options.config.LOG_LEVEL }),
-    destination,
+  registerRequestLog(
+    adapter.getInstance(),
+    new RequestLineWriter(options.service, options.config.LOG_LEVEL, destination),
   );
-  registerRequestLog(adapter.getInstance(), requestLogger);
   if (stdout) {
     const flushOnExit = () => stdout.flushSync();
     process.once('exit', flushOnExit);

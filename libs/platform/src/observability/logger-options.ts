@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import type { Logger, LoggerOptions, Logger as PinoBaseLogger } from 'pino';
+import type { LoggerOptions, Logger as PinoBaseLogger } from 'pino';
 import type { RuntimeLogger } from '@cpq/redis-runtime';
 import { logContextOf, requestContext } from './request-log-context';
+import type { RequestLineWriter } from './request-line';
 
 export interface LoggerOptionsInput {
   service: string;
@@ -51,28 +52,10 @@ export function loggerParams(input: LoggerOptionsInput): Params {
   } as Params;
 }
 
-/**
- * Options of the logger that writes only the request lines: the line is built from the request's log context (ids
- * already hashed, the request id included, no headers), so it needs neither the redaction pass nor the request-id
- * mixin, which every other logger keeps.
- */
-export function requestLineOptions(input: LoggerOptionsInput): LoggerOptions {
-  return { level: input.level, base: { service: input.service } };
-}
-
 /** One JSON line per request: id, service, method, route pattern, status, duration, hashed tenant and user. */
-export function registerRequestLog(instance: FastifyInstance, logger: Logger): void {
+export function registerRequestLog(instance: FastifyInstance, writer: RequestLineWriter): void {
   instance.addHook('onResponse', (request, reply, done) => {
-    const context = logContextOf(request.raw);
-    const status = reply.statusCode;
-    const line = {
-      ...context,
-      res: { statusCode: status },
-      durationMs: Math.round(reply.elapsedTime),
-    };
-    if (status >= 500) logger.error(line, `request failed ${status}`);
-    else if (status >= 400) logger.warn(line, `request completed ${status}`);
-    else logger.info(line, `request completed ${status}`);
+    writer.write(logContextOf(request.raw), reply.statusCode, Math.round(reply.elapsedTime));
     done();
   });
 }

@@ -43,10 +43,13 @@ export class HotKeyTracker {
     this.random = options.random ?? Math.random;
   }
 
-  /** Records a read of `member` with probability `sampleRate`, without waiting for Redis. */
-  sample(set: RedisKey, member: string): void {
+  /**
+   * Records a read of `member` with probability `sampleRate`, without waiting for Redis. The set may be given as a
+   * function: it is then built only for the sampled reads (building a key checks every segment).
+   */
+  sample(set: RedisKey | (() => RedisKey), member: string): void {
     if (this.random() >= this.sampleRate) return;
-    this.send(set, [member, 1]).catch(() => undefined);
+    this.send(typeof set === 'function' ? set() : set, [member, 1]).catch(() => undefined);
   }
 
   /** Counts a read of `member` in process; sent with the next flush. */

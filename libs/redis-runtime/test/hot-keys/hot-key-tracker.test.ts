@@ -36,6 +36,28 @@ describe('HotKeyTracker', () => {
     expect(count).toBeLessThan(450);
   });
 
+  it('builds a set given as a function only for the reads it records', async () => {
+    let draw = 0;
+    // Every fourth read is drawn under the rate: 100 reads -> 25 recorded.
+    const tracker = new HotKeyTracker({
+      connection,
+      sampleRate: 0.5,
+      ttlSeconds: 60,
+      random: () => (draw++ % 4 === 0 ? 0.1 : 0.9),
+    });
+    let built = 0;
+    const set = keys.key('test-cache', 't1', 'hot', 'v2-lazy');
+    for (let i = 0; i < 100; i++) {
+      tracker.sample(() => {
+        built++;
+        return set;
+      }, 'offer-a');
+    }
+    await sleep(100);
+    expect(built).toBe(25);
+    expect(Number(await connection.client.zscore(set.key, 'offer-a'))).toBe(25);
+  });
+
   it('counts reads in process and sends them in one call per set when flushed', async () => {
     const tracker = new HotKeyTracker({ connection, maxMembers: 50, ttlSeconds: 60 });
     const set = keys.key('test-cache', 't1', 'hot', 'v3');
