@@ -1,13 +1,5 @@
-import {
-  createServiceApp,
-  databaseHealth,
-  kafkaHealthIndicator,
-  redisHealthIndicators,
-  type HealthIndicator,
-} from '@cpq/platform';
+import { createService } from '@cpq/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { catalogModule } from './catalog.module';
 import { openCatalogRuntime, SERVICE_NAME, type CatalogRuntime } from './catalog-runtime';
 import type { CatalogConfig } from './config';
@@ -20,33 +12,17 @@ export interface CatalogApp {
 }
 
 /** Builds the whole service (runtime + HTTP app), not listening yet: what `main.ts` and the tests share. */
-export async function createCatalogApp(
+export function createCatalogApp(
   config: CatalogConfig,
   options: { env?: NodeJS.ProcessEnv; logStream?: NodeJS.WritableStream } = {},
 ): Promise<CatalogApp> {
-  registerCatalogProblems();
-  const registry = new Registry();
-  const logger = pino(
-    { level: config.LOG_LEVEL, base: { service: SERVICE_NAME } },
-    options.logStream ?? process.stdout,
-  );
-  const runtime = await openCatalogRuntime(config, registry, logger, options.env);
-  const kafka = kafkaHealthIndicator({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE_NAME}-health` });
-  runtime.onClose(() => kafka.close());
-  const healthIndicators: HealthIndicator[] = [
-    { name: 'postgres', critical: true, check: () => databaseHealth(runtime.database.db) },
-    ...redisHealthIndicators(runtime.redis),
-    kafka,
-  ];
-  const app = await createServiceApp({
+  return createService({
     service: SERVICE_NAME,
-    module: catalogModule(runtime),
     config,
-    metricsRegistry: registry,
-    healthIndicators,
-    fastRoutes: catalogFastRoutes(runtime.reader),
-    ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
+    registerProblems: registerCatalogProblems,
+    openRuntime: openCatalogRuntime,
+    module: catalogModule,
+    fastRoutes: (runtime) => catalogFastRoutes(runtime.reader),
+    ...options,
   });
-  await runtime.startEvents();
-  return { app, runtime };
 }

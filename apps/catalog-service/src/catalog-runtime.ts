@@ -1,11 +1,5 @@
 import { TOPICS } from '@cpq/contracts';
-import {
-  createDatabase,
-  KafkaEventConsumer,
-  OutboxRelay,
-  type Database,
-  type EventsLogger,
-} from '@cpq/platform';
+import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
 import {
   HotKeyTracker,
   leaseFillLock,
@@ -14,9 +8,7 @@ import {
   RedisCacheAside,
   RedisDedupWindow,
   RedisLeaseManager,
-  RedisRuntime,
-  RuntimeMetrics,
-  redisConfigFromEnv,
+  type RedisRuntime,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { Registry } from 'prom-client';
@@ -53,15 +45,16 @@ export async function openCatalogRuntime(
   logger: EventsLogger & RuntimeLogger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CatalogRuntime> {
-  const metrics = new RuntimeMetrics({ registry });
-  const redis = await RedisRuntime.open({
-    config: redisConfigFromEnv(env),
-    env: config.APP_ENV,
-    metrics,
+  const base = await ServiceFoundation.open<CatalogTables>({
+    service: SERVICE_NAME,
+    schema: 'catalog',
+    config,
+    registry,
     logger,
-    name: SERVICE_NAME,
+    env,
+    events: config.CATALOG_EVENTS,
   });
-  const database = createDatabase<CatalogTables>({ url: config.DATABASE_URL, applicationName: SERVICE_NAME });
+  const { redis, database } = base;
   const repository = new KyselyCatalogRepository(database.db as Kysely<CatalogTables>);
   const keys = new CatalogKeys(redis.keys);
   const bus = await NearCacheInvalidationBus.open(
@@ -69,6 +62,7 @@ export async function openCatalogRuntime(
     redis.keys.channel('catalog-near-cache-invalidation'),
     logger,
   );
+  base.own(() => bus.close());
   const fillLeases = new RedisLeaseManager({
     connection: redis.connection('rate'),
     keys: redis.keys,
@@ -111,42 +105,29 @@ export async function openCatalogRuntime(
     }),
     { topOffers: config.CATALOG_PREWARM_TOP },
   );
+  const publisher = new CatalogPublisher(repository, reader, base.relay);
 
-  const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE_NAME };
-  const relay = new OutboxRelay({ db: database.db, schema: 'catalog', kafka, logger });
-  const publisher = new CatalogPublisher(repository, reader, relay);
   // Every instance drops its current-version pointer on a publish (no inbox: the handler is idempotent).
-  const invalidation = new KafkaEventConsumer({
+  base.consumer('pointer-invalidation', {
     mode: 'broadcast',
-    kafka,
-    groupId: `${SERVICE_NAME}-pointer-invalidation.${config.APP_ENV}`,
     topics: [TOPICS.catalogPublished],
-    logger,
     handle: async (event) => reader.currentChanged(event.tenantId),
   });
   // One instance per event pre-warms the new version (inbox-deduplicated, Redis dedup as a pre-check).
-  const prewarm = new KafkaEventConsumer({
-    kafka,
-    // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
-    groupId: `${SERVICE_NAME}-prewarm.${config.APP_ENV}`,
+  base.consumer('prewarm', {
     topics: [TOPICS.catalogPublished],
-    db: database.db,
-    schema: 'catalog',
     dedup: new RedisDedupWindow({
       connection: redis.connection('session'),
       keys: redis.keys,
       family: 'catalog-event-dedup',
       logger,
     }),
-    logger,
     handle: async (event) => {
       if (event.eventType !== TOPICS.catalogPublished) return;
       await prewarmer.prewarm(event.tenantId, event.payload.catalogVersion);
     },
   });
 
-  let eventsStarted = false;
-  const closers: (() => Promise<void>)[] = [];
   return {
     config,
     redis,
@@ -154,22 +135,8 @@ export async function openCatalogRuntime(
     reader,
     publisher,
     prewarmer,
-    async startEvents() {
-      if (!config.CATALOG_EVENTS || eventsStarted) return;
-      eventsStarted = true;
-      relay.start();
-      await Promise.all([invalidation.start(), prewarm.start()]);
-    },
-    onClose(close) {
-      closers.push(close);
-    },
-    async close() {
-      await Promise.allSettled(closers.map((close) => close()));
-      await Promise.allSettled([invalidation.stop(), prewarm.stop()]);
-      await relay.stop();
-      await bus.close();
-      await redis.close();
-      await database.close();
-    },
+    startEvents: () => base.startEvents(),
+    onClose: (close) => base.onClose(close),
+    close: () => base.close(),
   };
 }

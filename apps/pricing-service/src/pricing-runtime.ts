@@ -1,11 +1,5 @@
 import { TOPICS } from '@cpq/contracts';
-import {
-  createDatabase,
-  KafkaEventConsumer,
-  OutboxRelay,
-  type Database,
-  type EventsLogger,
-} from '@cpq/platform';
+import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
 import {
   HotKeyTracker,
   NearCache,
@@ -14,9 +8,7 @@ import {
   RedisDedupWindow,
   RedisLeaseManager,
   RedisRateLimiter,
-  RedisRuntime,
-  RuntimeMetrics,
-  redisConfigFromEnv,
+  type RedisRuntime,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { Kysely } from 'kysely';
@@ -66,15 +58,16 @@ export async function openPricingRuntime(
   logger: EventsLogger & RuntimeLogger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PricingRuntime> {
-  const metrics = new RuntimeMetrics({ registry });
-  const redis = await RedisRuntime.open({
-    config: redisConfigFromEnv(env),
-    env: config.APP_ENV,
-    metrics,
+  const base = await ServiceFoundation.open<PricingTables>({
+    service: SERVICE_NAME,
+    schema: 'pricing',
+    config,
+    registry,
     logger,
-    name: SERVICE_NAME,
+    env,
+    events: config.PRICING_EVENTS,
   });
-  const database = createDatabase<PricingTables>({ url: config.DATABASE_URL, applicationName: SERVICE_NAME });
+  const { metrics, redis, database } = base;
   const repository = new KyselyPricingRepository(database.db as Kysely<PricingTables>);
   const keys = new PricingKeys(redis.keys);
   const bus = await NearCacheInvalidationBus.open(
@@ -149,16 +142,11 @@ export async function openPricingRuntime(
     ),
   );
 
-  const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE_NAME };
-  const relay = new OutboxRelay({ db: database.db, schema: 'pricing', kafka, logger });
-  const publisher = new PriceBookPublisher(repository, calculator, relay);
+  const publisher = new PriceBookPublisher(repository, calculator, base.relay);
   // Every instance drops its current price book pointer on a publish (no inbox: the handler is idempotent).
-  const invalidation = new KafkaEventConsumer({
+  base.consumer('pointer-invalidation', {
     mode: 'broadcast',
-    kafka,
-    groupId: `${SERVICE_NAME}-pointer-invalidation.${config.APP_ENV}`,
     topics: [TOPICS.pricebookPublished],
-    logger,
     handle: async (event) => calculator.currentChanged(event.tenantId),
   });
   // Both inbox consumers' Redis pre-check (keyed by consumer group and event id).
@@ -170,15 +158,9 @@ export async function openPricingRuntime(
   });
   // One instance per event pre-warms the new version's hottest prices (inbox-deduplicated; a lease as well, so a
   // rebalance that hands the event to a second instance mid-way does not run it twice at once).
-  const prewarm = new KafkaEventConsumer({
-    kafka,
-    // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
-    groupId: `${SERVICE_NAME}-prewarm.${config.APP_ENV}`,
+  base.consumer('prewarm', {
     topics: [TOPICS.pricebookPublished],
-    db: database.db,
-    schema: 'pricing',
     dedup,
-    logger,
     handle: async (event) => {
       if (event.eventType !== TOPICS.pricebookPublished) return;
       if (!config.PRICING_CACHE) return;
@@ -187,16 +169,10 @@ export async function openPricingRuntime(
   });
   // One instance per event keeps the catalog projection (inbox-deduplicated, Redis dedup as a pre-check); after
   // the commit it drops the tenant's offer statuses on every instance.
-  const offerStatus = new KafkaEventConsumer({
-    kafka,
-    // Scoped by APP_ENV: environments sharing a broker must not split one group's events between them.
-    groupId: `${SERVICE_NAME}-offer-status.${config.APP_ENV}`,
+  base.consumer('offer-status', {
     topics: [TOPICS.catalogPublished],
     fromBeginning: config.PRICING_PROJECTION_REPLAY,
-    db: database.db,
-    schema: 'pricing',
     dedup,
-    logger,
     handle: async (event, { trx }) => {
       if (event.eventType !== TOPICS.catalogPublished) return;
       await projectCatalogPublished(trx, event.tenantId, event.payload);
@@ -205,8 +181,9 @@ export async function openPricingRuntime(
   });
 
   if (config.PRICING_CACHE) hotPrices.start();
-  let eventsStarted = false;
-  const closers: (() => Promise<void>)[] = [];
+  // The tracker's last flush still needs Redis; the bus after it.
+  base.own(() => hotPrices.stop());
+  base.own(() => bus.close());
   return {
     config,
     redis,
@@ -219,23 +196,8 @@ export async function openPricingRuntime(
     limiter,
     rateLimits,
     keys,
-    async startEvents() {
-      if (!config.PRICING_EVENTS || eventsStarted) return;
-      eventsStarted = true;
-      relay.start();
-      await Promise.all([invalidation.start(), prewarm.start(), offerStatus.start()]);
-    },
-    onClose(close) {
-      closers.push(close);
-    },
-    async close() {
-      await Promise.allSettled(closers.map((close) => close()));
-      await Promise.allSettled([invalidation.stop(), prewarm.stop(), offerStatus.stop()]);
-      await relay.stop();
-      await hotPrices.stop();
-      await bus.close();
-      await redis.close();
-      await database.close();
-    },
+    startEvents: () => base.startEvents(),
+    onClose: (close) => base.onClose(close),
+    close: () => base.close(),
   };
 }

@@ -61,3 +61,4 @@ export * from './database';
 // events: outbox, relay, inbox, consumer
 export * from './events';
 export * from './idempotency';
+export * from './service';

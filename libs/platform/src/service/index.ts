@@ -1,0 +1,2 @@
+export { ServiceFoundation, type ServiceFoundationOptions } from './service-foundation';
+export { createService, type CreateServiceInput, type ServiceRuntime } from './create-service';

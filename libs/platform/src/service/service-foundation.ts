@@ -1,0 +1,129 @@
+import { RedisRuntime, RuntimeMetrics, redisConfigFromEnv, type RuntimeLogger } from '@cpq/redis-runtime';
+import type { Registry } from 'prom-client';
+import { createDatabase, type Database } from '../database/create-database';
+import type { EventsLogger } from '../events/events-logger';
+import {
+  KafkaEventConsumer,
+  type BroadcastConsumerOptions,
+  type InboxConsumerOptions,
+} from '../events/kafka-event-consumer';
+import { OutboxRelay } from '../events/outbox-relay';
+
+export interface ServiceFoundationOptions {
+  /** `catalog-service`: client names, consumer groups, the Redis connection names. */
+  service: string;
+  /** The service's PostgreSQL schema, holding its `outbox` and `inbox` tables. */
+  schema: string;
+  config: { APP_ENV: string; DATABASE_URL: string; KAFKA_BROKERS: string[] };
+  registry: Registry;
+  /** A pino logger (or anything with its info/warn/error/debug). */
+  logger: EventsLogger & RuntimeLogger;
+  /** Where the Redis workload URLs are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** When false, `startEvents` starts nothing (tests and benchmarks that need no events). */
+  events: boolean;
+}
+
+type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'db' | 'schema'>;
+
+/**
+ * What every service runs on: its Redis workloads, its PostgreSQL pool, the outbox relay of its schema and its
+ * Kafka consumers, started together and closed in one order. A service's composition root opens one, builds its
+ * own parts on top and hands over what must close with it.
+ *
+ * Closing order: what was registered with `onClose` (the app's own resources), the consumers, the relay, what was
+ * registered with `own` (buses, trackers: they may still use Redis), then Redis and PostgreSQL.
+ */
+export class ServiceFoundation<Tables> {
+  readonly kafka: { brokers: string[]; clientId: string };
+  readonly relay: OutboxRelay;
+  private readonly consumers: KafkaEventConsumer[] = [];
+  private readonly closeFirst: (() => Promise<void>)[] = [];
+  private readonly owned: (() => Promise<void>)[] = [];
+  private eventsStarted = false;
+
+  private constructor(
+    private readonly options: ServiceFoundationOptions,
+    readonly metrics: RuntimeMetrics,
+    readonly redis: RedisRuntime,
+    readonly database: Database<Tables>,
+  ) {
+    this.kafka = { brokers: options.config.KAFKA_BROKERS, clientId: options.service };
+    this.relay = new OutboxRelay({
+      db: database.db,
+      schema: options.schema,
+      kafka: this.kafka,
+      logger: options.logger,
+    });
+  }
+
+  static async open<Tables>(options: ServiceFoundationOptions): Promise<ServiceFoundation<Tables>> {
+    const metrics = new RuntimeMetrics({ registry: options.registry });
+    const redis = await RedisRuntime.open({
+      config: redisConfigFromEnv(options.env ?? process.env),
+      env: options.config.APP_ENV,
+      metrics,
+      logger: options.logger,
+      name: options.service,
+    });
+    const database = createDatabase<Tables>({
+      url: options.config.DATABASE_URL,
+      applicationName: options.service,
+    });
+    return new ServiceFoundation<Tables>(options, metrics, redis, database);
+  }
+
+  /**
+   * A consumer whose group is `<service>-<name>.<APP_ENV>` (environments sharing a broker must not split one
+   * group's events between them). Inbox mode (the default) records each event in the schema's inbox in the
+   * handler's transaction; broadcast mode delivers every event to every instance. Started by `startEvents`.
+   */
+  consumer(
+    name: string,
+    options: Managed<InboxConsumerOptions> | Managed<BroadcastConsumerOptions>,
+  ): KafkaEventConsumer {
+    const common = {
+      kafka: this.kafka,
+      groupId: `${this.options.service}-${name}.${this.options.config.APP_ENV}`,
+      logger: this.options.logger,
+    };
+    const consumer =
+      options.mode === 'broadcast'
+        ? new KafkaEventConsumer({ ...options, ...common })
+        : new KafkaEventConsumer({
+            ...options,
+            ...common,
+            db: this.database.db,
+            schema: this.options.schema,
+          });
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  /** Closed after the consumers and the relay, before Redis and PostgreSQL (in registration order). */
+  own(close: () => Promise<void>): void {
+    this.owned.push(close);
+  }
+
+  /** Closed first, all at once (e.g. the HTTP app's health probes). */
+  onClose(close: () => Promise<void>): void {
+    this.closeFirst.push(close);
+  }
+
+  /** Starts the relay and every consumer; resolves once they run (or retry in the background). Idempotent. */
+  async startEvents(): Promise<void> {
+    if (!this.options.events || this.eventsStarted) return;
+    this.eventsStarted = true;
+    this.relay.start();
+    await Promise.all(this.consumers.map((consumer) => consumer.start()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.closeFirst.map((close) => close()));
+    await Promise.allSettled(this.consumers.map((consumer) => consumer.stop()));
+    await this.relay.stop();
+    for (const close of this.owned) await close();
+    await this.redis.close();
+    await this.database.close();
+  }
+}
