@@ -28,6 +28,8 @@ const SERVICE_LOG_LEVEL = process.env.BENCH_SERVICE_LOG_LEVEL ?? 'info';
 const PRELOAD = process.env.BENCH_PRELOAD;
 /** `near` (or another service name) writes a V8 CPU profile of that service into the run's log directory. */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** Experiments only: measure just these targets (comma list of bare, cache, near, off). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((key) => key.trim());
 /** Sampling interval of those profiles, µs (Node's default is 1000). */
 const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
 
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
     children.push(bare);
 
     const samples = () => ({ cpuUs: [], clientCpuUs: [], redisCpuUs: [] });
-    const targets: Target[] = [
+    const allTargets: Target[] = [
       {
         key: 'bare',
         label: 'bare Fastify + 1 ioredis GET',
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
       },
     ];
 
+    const targets = ONLY ? allTargets.filter((t) => ONLY.includes(t.key)) : allTargets;
     // Every target answers 200 with the same body before anything is measured.
     const reference = await get(bare.url + path, {});
     if (reference.status !== 200)
@@ -220,7 +223,7 @@ async function main(): Promise<void> {
     if (!isDeepStrictEqual(JSON.parse(reference.text), stored.payload))
       throw new Error('bare route body differs from the cached payload');
     const bodyNotes: string[] = [];
-    for (const target of targets.slice(1)) {
+    for (const target of allTargets.slice(1)) {
       const answer = await get(target.child!.url + path, target.headers);
       if (answer.status !== 200) throw new Error(`${target.label} answered ${answer.status}: ${answer.text}`);
       if (answer.version !== String(version))
@@ -243,9 +246,9 @@ async function main(): Promise<void> {
     console.log(
       `  redis key ${offerKey} (${raw.length} B stored, payload ${reference.text.length} B, ttl ${ttl} s)`,
     );
-    if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD || CPU_PROF) {
+    if (SERVICE_LOG_LEVEL !== 'info' || PRELOAD || CPU_PROF || ONLY) {
       console.log(
-        `  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''} (not the benchmark's setup)`,
+        `  EXPERIMENT: services with LOG_LEVEL=${SERVICE_LOG_LEVEL}${PRELOAD ? `, preload ${PRELOAD}` : ''}${ONLY ? `, only ${ONLY.join(',')}` : ''} (not the benchmark's setup)`,
       );
     }
     console.log(
@@ -325,6 +328,7 @@ async function main(): Promise<void> {
     ];
     console.log('');
     for (const [name, ratio, target] of ratios) {
+      if (Number.isNaN(ratio)) continue; // a target left out (BENCH_ONLY)
       console.log(
         `  ${name.padEnd(34)} ${ratio.toFixed(2)}x  (target >= ${target}x)  ${ratio >= target ? 'ok' : 'MISSED'}`,
       );
@@ -333,16 +337,17 @@ async function main(): Promise<void> {
       Target['key'],
       number
     >;
+    const fmt = (n: number | undefined, digits: number) => (n === undefined ? 'n/a' : n.toFixed(digits));
     console.log(
-      `  ${'CPU per request, bare / service'.padEnd(34)} cache warm ${(cpu.bare / cpu.cache).toFixed(2)}x, near-cache ${(cpu.bare / cpu.near).toFixed(2)}x  (the serving process only; steadier than req/s)`,
+      `  ${'CPU per request, bare / service'.padEnd(34)} cache warm ${fmt(cpu.bare / cpu.cache, 2)}x, near-cache ${fmt(cpu.bare / cpu.near, 2)}x  (the serving process only; steadier than req/s)`,
     );
     // The load generator and Redis share the two cores with the server: when all are busy, req/s follows the
     // CPU every process spends per request, so this bounds what any server-side change can reach.
     const all = Object.fromEntries(
       targets.map((t, i) => [t.key, rows[i]!.cpuUs + rows[i]!.clientCpuUs + rows[i]!.redisCpuUs]),
-    ) as Record<Target['key'], number>;
+    ) as Partial<Record<Target['key'], number>>;
     console.log(
-      `  ${'CPU per request, all processes'.padEnd(34)} bare ${all.bare.toFixed(1)} µs, cache warm ${all.cache.toFixed(1)}, near-cache ${all.near.toFixed(1)} (server + load generator + Redis): bare / near-cache ${(all.bare / all.near).toFixed(2)}x`,
+      `  ${'CPU per request, all processes'.padEnd(34)} bare ${fmt(all.bare, 1)} µs, cache warm ${fmt(all.cache, 1)}, near-cache ${fmt(all.near, 1)} (server + load generator + Redis): bare / near-cache ${fmt(all.bare !== undefined && all.near !== undefined ? all.bare / all.near : undefined, 2)}x`,
     );
     const failed = rows.filter((r) => r.errors + r.non2xx > 0);
     if (failed.length)

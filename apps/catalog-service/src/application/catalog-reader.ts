@@ -69,7 +69,7 @@ export class CatalogReader {
         })
       : await load();
     if (offer) {
-      this.hotOffers?.sample(() => this.keys.hotOffers(tenantId, version), offerId);
+      this.sampleRead(tenantId, version, offerId);
       return offer;
     }
     if (!(await this.repository.versionExists(tenantId, version)))
@@ -77,9 +77,27 @@ export class CatalogReader {
     throw new OfferNotFoundError(version, offerId);
   }
 
-  async currentOffer(tenantId: string, offerId: string): Promise<{ catalogVersion: number; offer: Offer }> {
-    const { currentVersion } = await this.current(tenantId);
-    return { catalogVersion: currentVersion, offer: await this.offer(tenantId, currentVersion, offerId) };
+  currentOffer(tenantId: string, offerId: string): Promise<{ catalogVersion: number; offer: Offer }> {
+    // Pointer and offer both in this instance's near-cache (the service's hottest read): no promise chain.
+    const pointer = this.caches.pointer?.nearValue<CurrentCatalog>(this.keys.current(tenantId));
+    if (pointer !== undefined) {
+      const catalogVersion = pointer.currentVersion;
+      const offer = this.caches.offers?.nearValue<Offer>(this.keys.offer(tenantId, catalogVersion, offerId));
+      if (offer !== undefined) {
+        this.sampleRead(tenantId, catalogVersion, offerId);
+        return Promise.resolve({ catalogVersion, offer });
+      }
+      return this.offer(tenantId, catalogVersion, offerId).then((found) => ({
+        catalogVersion,
+        offer: found,
+      }));
+    }
+    return this.current(tenantId).then(({ currentVersion }) =>
+      this.offer(tenantId, currentVersion, offerId).then((found) => ({
+        catalogVersion: currentVersion,
+        offer: found,
+      })),
+    );
   }
 
   /** Pages are expensive to build: misses go through distributed single-flight (one load across instances). */
@@ -104,6 +122,10 @@ export class CatalogReader {
       : await load();
     if (!page) throw new CatalogVersionNotFoundError(version);
     return page;
+  }
+
+  private sampleRead(tenantId: string, version: number, offerId: string): void {
+    this.hotOffers?.sample(() => this.keys.hotOffers(tenantId, version), offerId);
   }
 
   /** A new version was published: drop the current-version pointer here, in Redis, and on every instance. */

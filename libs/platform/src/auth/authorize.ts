@@ -17,24 +17,38 @@ export interface AuthorizationInput {
  * The contract's authorization rules, framework-free (the Nest guard and plain Fastify routes share it):
  * a malformed path tenant is 400, a missing/invalid/expired token 401, another tenant's token or a missing
  * role 403. Also records the hashed tenant and user on the request's log context.
+ *
+ * A token the verifier has seen before is answered synchronously (a client sends the same token on every
+ * request): the hottest reads then spend no promise turns on authorization. Problems are thrown, or rejected when
+ * the token had to be verified; callers `await` either way.
  */
-export async function authorize(verifier: TokenVerifier, input: AuthorizationInput): Promise<Principal> {
+export function authorize(
+  verifier: TokenVerifier,
+  input: AuthorizationInput,
+): Principal | Promise<Principal> {
   const { pathTenant } = input;
   if (pathTenant !== undefined && !TENANT_ID_PATTERN.test(pathTenant)) {
     throw ProblemError.validation('The tenant id in the path is malformed.', [
       { in: 'params', pointer: '/tenantId', message: `must match ${TENANT_ID_PATTERN.source}` },
     ]);
   }
-  const principal = await authenticate(verifier, input.authorization);
+  const token = bearerTokenOf(input.authorization);
+  const known = verifier.cached?.(token);
+  if (known !== undefined) return admit(known, input);
+  return verify(verifier, token).then((principal) => admit(principal, input));
+}
+
+function admit(principal: Principal, input: AuthorizationInput): Principal {
   const logContext = (input.raw as { [LOG_CONTEXT]?: RequestLogContext })[LOG_CONTEXT];
   if (logContext) {
     const digests = digestsOf(principal);
     logContext.tenant = digests.tenant;
     logContext.user = digests.user;
   }
-  if (pathTenant !== undefined && principal.tenantId !== pathTenant) {
+  if (input.pathTenant !== undefined && principal.tenantId !== input.pathTenant) {
     throw ProblemError.forbidden('The token does not grant access to this tenant.');
   }
+  if (input.requiredRoles.length === 0) return principal;
   const missing = input.requiredRoles.filter((role) => !principal.roles.includes(role));
   if (missing.length > 0) {
     throw new ProblemError({
@@ -48,11 +62,17 @@ export async function authorize(verifier: TokenVerifier, input: AuthorizationInp
   return principal;
 }
 
-async function authenticate(verifier: TokenVerifier, header: string | undefined): Promise<Principal> {
-  const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim()) : null;
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
+
+function bearerTokenOf(header: string | undefined): string {
+  const match = header ? BEARER.exec(header.trim()) : null;
   if (!match?.[1]) throw ProblemError.unauthorized('A bearer token is required.');
+  return match[1];
+}
+
+async function verify(verifier: TokenVerifier, token: string): Promise<Principal> {
   try {
-    return await verifier.verify(match[1]);
+    return await verifier.verify(token);
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       throw ProblemError.unauthorized(

@@ -11,6 +11,19 @@ describe('Hs256TokenVerifier', () => {
     expect(await verifier.verify(token)).toEqual({ sub: 'u1', tenantId: 't1', roles: ['catalog:admin'] });
   });
 
+  it('holds a verified token until its exp: cached() knows it only after verify()', async () => {
+    const fresh = new Hs256TokenVerifier(secret);
+    const token = await signDevToken({ secret, tenantId: 't1', sub: 'u2', roles: [] });
+    expect(fresh.cached(token)).toBeUndefined();
+    const principal = await fresh.verify(token);
+    expect(fresh.cached(token)).toBe(principal);
+    const shortLived = await signDevToken({ secret, tenantId: 't1', sub: 'u3', roles: [], ttlSeconds: 1 });
+    await fresh.verify(shortLived);
+    expect(fresh.cached(shortLived)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(fresh.cached(shortLived)).toBeUndefined();
+  });
+
   it('refuses expired tokens as expired', async () => {
     const token = await signDevToken({ secret, tenantId: 't1', sub: 'u1', roles: [], ttlSeconds: -10 });
     await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });

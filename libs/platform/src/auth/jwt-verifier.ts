@@ -20,6 +20,8 @@ export class InvalidTokenError extends Error {
 /** The port the auth guard needs; HS256 today, RS256/JWKS can implement it later. */
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /** The principal of a token verified before and not expired yet, without waiting; else `undefined`. */
+  cached?(token: string): Principal | undefined;
 }
 
 /** Verified tokens remembered at most; the cache is dropped whole when full (tokens are short-lived). */
@@ -38,12 +40,17 @@ export class Hs256TokenVerifier implements TokenVerifier {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  async verify(token: string): Promise<Principal> {
+  cached(token: string): Principal | undefined {
     const known = this.verified.get(token);
-    if (known !== undefined) {
-      if (Date.now() < known.expiresAtMs) return known.principal;
-      this.verified.delete(token);
-    }
+    if (known === undefined) return undefined;
+    if (Date.now() < known.expiresAtMs) return known.principal;
+    this.verified.delete(token);
+    return undefined;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    const known = this.cached(token);
+    if (known !== undefined) return known;
     const { principal, expiresAtMs } = await this.verifyNow(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
     this.verified.set(token, { principal, expiresAtMs });

@@ -86,12 +86,13 @@ export function registerFastRoutes(
       handler: async (request, reply) => {
         const turn = batching.begin();
         try {
-          const principal = await authorize(verifier, {
+          const authorized = authorize(verifier, {
             authorization: request.headers.authorization,
             pathTenant: (request.params as Record<string, string>)['tenantId'],
             requiredRoles,
             raw: request.raw,
           });
+          const principal = authorized instanceof Promise ? await authorized : authorized;
           const input = {
             params: params.transform(request.params),
             query: query ? query.transform(request.query) : undefined,

@@ -76,6 +76,11 @@ export interface CacheAside {
    * source yet (e.g. before a rate-limit decision). A miss or a Redis failure is `undefined`.
    */
   peek<T>(key: RedisKey, codec: JsonCodec<T>): Promise<T | undefined>;
+  /**
+   * This instance's near-cache value, synchronously (counted as a near hit): lets the hottest reads answer without
+   * a promise turn. `undefined` when there is no near-cache or no fresh entry; then use `getOrLoad`.
+   */
+  nearValue<T>(key: RedisKey): T | undefined;
   set<T>(
     key: RedisKey,
     codec: JsonCodec<T>,
@@ -122,14 +127,8 @@ export class RedisCacheAside implements CacheAside {
     load: Loader<T>,
     options: ReadOptions = {},
   ): Promise<T | undefined> {
-    const near = this.options.nearCache;
-    if (near !== undefined) {
-      const value = near.get(key.key);
-      if (value !== undefined) {
-        this.metrics.cache(key.family.name, 'near_hit');
-        return Promise.resolve(value as T);
-      }
-    }
+    const near = this.nearValue<T>(key);
+    if (near !== undefined) return Promise.resolve(near);
     // The hit path is one GET and one `.then`; single-flight starts only on a miss (see `missed`).
     return this.readRedis(key).then(
       (raw) => this.afterRead(key, codec, load, options, raw),
@@ -137,12 +136,15 @@ export class RedisCacheAside implements CacheAside {
     );
   }
 
+  nearValue<T>(key: RedisKey): T | undefined {
+    const value = this.options.nearCache?.get(key.key);
+    if (value !== undefined) this.metrics.cache(key.family.name, 'near_hit');
+    return value as T | undefined;
+  }
+
   async peek<T>(key: RedisKey, codec: JsonCodec<T>): Promise<T | undefined> {
-    const near = this.options.nearCache?.get(key.key);
-    if (near !== undefined) {
-      this.metrics.cache(key.family.name, 'near_hit');
-      return near as T;
-    }
+    const near = this.nearValue<T>(key);
+    if (near !== undefined) return near;
     let raw: string | null;
     try {
       raw = await this.readRedis(key);
