@@ -19,6 +19,7 @@ export { KeyFactory, type RedisKey } from './keys/key-factory';
 export { assertKeySegment, escapeKeySegment, hashKeySegment, type KeySegment } from './keys/key-segment';
 export { PLATFORM_KEY_FAMILIES, platformKeyFamilyRegistry } from './keys/platform-key-families';
 export { renderKeyFamilyTable, replaceKeyFamilyTable } from './keys/key-family-table';
+export { aclPatternOf, aclRulesFor, RUNTIME_COMMANDS, type AclRulesInput } from './keys/redis-acl';
 
 // codec
 export { JsonCodec, type DecodeResult, type DecodeFailure, type JsonCodecOptions } from './codec/json-codec';
@@ -26,8 +27,11 @@ export { JsonCodec, type DecodeResult, type DecodeFailure, type JsonCodecOptions
 // clients
 export {
   DEFAULT_TIMEOUTS,
+  loginOfWorkload,
+  redactRedisUrl,
   redisConfigFromEnv,
   redisWorkloadConfigSchema,
+  type RedisLogin,
   type RedisRuntimeConfig,
   type RedisWorkloadConfig,
 } from './clients/redis-config';

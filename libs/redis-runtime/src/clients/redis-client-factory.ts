@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { parseSeeds, type RedisWorkloadConfig } from './redis-config';
+import { loginOfWorkload, parseSeeds, type RedisWorkloadConfig } from './redis-config';
 
 export type RedisClient = Redis | Cluster;
 
@@ -10,7 +10,11 @@ export function reconnectDelayMs(attempt: number): number {
 }
 
 function nodeOptions(config: RedisWorkloadConfig, name: string): RedisOptions {
+  const { username, password, tls } = loginOfWorkload(config);
   return {
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(tls ? { tls: {} } : {}),
     connectionName: name,
     connectTimeout: config.connectTimeoutMs,
     // No ioredis commandTimeout here: it arms a timer per command; RedisConnection sweeps deadlines instead.
@@ -36,9 +40,6 @@ export function createRedisClient(config: RedisWorkloadConfig, name: string): Re
       host: url.hostname,
       port: Number(url.port || 6379),
       db,
-      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
     });
   }
   const {

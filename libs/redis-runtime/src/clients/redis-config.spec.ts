@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RedisConfigError } from '../errors';
-import { DEFAULT_TIMEOUTS, parseSeeds, redisConfigFromEnv } from './redis-config';
+import {
+  DEFAULT_TIMEOUTS,
+  loginOfWorkload,
+  parseSeeds,
+  redactRedisUrl,
+  redisConfigFromEnv,
+} from './redis-config';
 
 describe('redisConfigFromEnv', () => {
   it('defaults to the three local workloads with the reference timeout budget', () => {
@@ -42,5 +48,51 @@ describe('redisConfigFromEnv', () => {
   ])('fails fast with one line naming the bad value: %j', (env, message) => {
     expect(() => redisConfigFromEnv(env)).toThrow(RedisConfigError);
     expect(() => redisConfigFromEnv(env)).toThrow(message);
+  });
+
+  it("logs in as the URL's ACL user, with TLS for rediss://", () => {
+    const config = redisConfigFromEnv({
+      REDIS_CACHE_URL: 'redis://catalog-cache:s%40cret@10.0.0.5:6379/0',
+      REDIS_RATE_URL: 'rediss://:only-password@rate.internal:6380',
+    });
+    expect(loginOfWorkload(config.cache)).toEqual({
+      username: 'catalog-cache',
+      password: 's@cret',
+      tls: false,
+    });
+    expect(loginOfWorkload(config.rate)).toEqual({ password: 'only-password', tls: true });
+    expect(loginOfWorkload(config.session)).toEqual({ tls: false });
+  });
+
+  it('gives every Cluster node the login of the seed that carries one', () => {
+    const config = redisConfigFromEnv({
+      REDIS_CLUSTER: 'true',
+      REDIS_CACHE_URL: 'rediss://svc:pw@10.0.0.1:7000, 10.0.0.2:7001',
+    });
+    expect(parseSeeds(config.cache)).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+    expect(loginOfWorkload(config.cache)).toEqual({ username: 'svc', password: 'pw', tls: true });
+  });
+
+  it('never puts a password in an error message', () => {
+    const attempts = [
+      { REDIS_CACHE_URL: 'http://svc:hunter2@x:1' },
+      { REDIS_CLUSTER: 'true', REDIS_CACHE_URL: 'redis://svc:hunter2@nohost' },
+    ];
+    for (const env of attempts) {
+      let message = '';
+      try {
+        redisConfigFromEnv(env);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/invalid Redis/);
+      expect(message).not.toContain('hunter2');
+    }
+    expect(redactRedisUrl('redis://svc:hunter2@h:1,rediss://a:b@h2:2')).toBe(
+      'redis://svc:***@h:1,rediss://a:***@h2:2',
+    );
   });
 });

@@ -15,7 +15,10 @@ export const DEFAULT_TIMEOUTS: Record<Workload, { connectTimeoutMs: number; comm
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
 
 export const redisWorkloadConfigSchema = z.object({
-  /** `redis://host:port[/db]`, or with cluster on, comma-separated `host:port` seeds (`redis://` prefix allowed). */
+  /**
+   * `redis[s]://[user:password@]host:port[/db]`, or with cluster on, comma-separated seeds, each `host:port` or a
+   * `redis[s]://[user:password@]host:port` URL.
+   */
   url: z.string().min(1),
   cluster: z.boolean(),
   connectTimeoutMs: z.number().int().positive(),
@@ -73,23 +76,76 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
   };
 }
 
+/** How a workload logs in: an ACL user (`redis://user:password@host`) or the `default` user, TLS for `rediss://`. */
+export interface RedisLogin {
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/** A Redis URL fit for a log line or an error: the password replaced by `***`. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/(\/\/[^:@/\s]*:)[^@/\s]*@/g, '$1***@');
+}
+
+function parseUrl(text: string): URL {
+  const url = new URL(text);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('protocol');
+  return url;
+}
+
+function loginOf(url: URL): RedisLogin {
+  return {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    tls: url.protocol === 'rediss:',
+  };
+}
+
+/**
+ * The workload's login. A Cluster's seeds share one: the first seed that names a user or a password gives it
+ * (ACL users must exist on every node), and any `rediss://` seed turns TLS on for all of them.
+ */
+export function loginOfWorkload(config: RedisWorkloadConfig): RedisLogin {
+  if (!config.cluster) return loginOf(parseUrl(config.url));
+  const logins = config.url
+    .split(',')
+    .map((seed) => seed.trim())
+    .filter((seed) => /^rediss?:\/\//.test(seed))
+    .map((seed) => loginOf(parseUrl(seed)));
+  const withUser = logins.find((login) => login.username !== undefined || login.password !== undefined);
+  return { ...withUser, tls: logins.some((login) => login.tls) };
+}
+
 /** Cluster seeds of a workload's URL, validated. */
 export function parseSeeds(config: RedisWorkloadConfig): { host: string; port: number }[] {
   if (!config.cluster) {
     try {
-      const url = new URL(config.url);
-      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('protocol');
+      const url = parseUrl(config.url);
       return [{ host: url.hostname, port: Number(url.port || 6379) }];
     } catch {
-      throw new RedisConfigError(`invalid Redis URL (expected redis://host:port): ${config.url}`, {});
+      throw new RedisConfigError(
+        `invalid Redis URL (expected redis://[user:password@]host:port): ${redactRedisUrl(config.url)}`,
+        {},
+      );
     }
   }
   return config.url.split(',').map((seed) => {
-    const bare = seed.trim().replace(/^rediss?:\/\//, '');
-    if (!hostPort.safeParse(bare).success) {
-      throw new RedisConfigError(`invalid Redis Cluster seed (expected host:port): ${seed}`, {});
+    const trimmed = seed.trim();
+    try {
+      if (/^rediss?:\/\//.test(trimmed)) {
+        const url = parseUrl(trimmed);
+        if (!url.port) throw new Error('port');
+        return { host: url.hostname, port: Number(url.port) };
+      }
+      if (!hostPort.safeParse(trimmed).success) throw new Error('host:port');
+      const [host, port] = trimmed.split(':') as [string, string];
+      return { host, port: Number(port) };
+    } catch {
+      throw new RedisConfigError(
+        `invalid Redis Cluster seed (expected host:port or redis://[user:password@]host:port): ${redactRedisUrl(trimmed)}`,
+        {},
+      );
     }
-    const [host, port] = bare.split(':') as [string, string];
-    return { host, port: Number(port) };
   });
 }
