@@ -1,17 +1,18 @@
 import { parseConfig, signDevToken } from '@cpq/platform';
 import { sql, type Kysely } from 'kysely';
-import { afterAll } from 'vitest';
 import { createPricingApp, type PricingApp } from '../src/pricing-app';
 import { pricingConfigSchema } from '../src/config';
-import { infraEnv } from '../../../test/support/infra-env';
+import {
+  call,
+  listenForTest,
+  serviceTestEnv,
+  type ListeningInstance,
+} from '../../../test/support/service-instance';
 import { uniqueId } from '../../../test/support/unique';
 
 export const SECRET = 'pricing-test-secret-pricing-test-secret';
 
-export interface PricingInstance extends PricingApp {
-  url: string;
-  close(): Promise<void>;
-}
+export type PricingInstance = PricingApp & ListeningInstance;
 
 const sharedAppEnv = uniqueId('prc').replace(/-/g, '').slice(0, 30);
 
@@ -23,43 +24,13 @@ export async function startPricing(
   env: Record<string, string> = {},
   appEnv = sharedAppEnv,
 ): Promise<PricingInstance> {
-  const infra = infraEnv();
-  const vars: Record<string, string> = {
-    APP_ENV: appEnv,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    AUTH_JWT_SECRET: SECRET,
-    DATABASE_URL: infra.databaseUrl,
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    REDIS_CACHE_URL: infra.redisCacheUrl,
-    REDIS_RATE_URL: infra.redisRateUrl,
-    REDIS_SESSION_URL: infra.redisSessionUrl,
-    // Roomier than the production budget: a starved event loop on a busy test machine must not turn cache
-    // reads into fallbacks.
-    REDIS_CACHE_TIMEOUT_MS: '250',
-    REDIS_RATE_TIMEOUT_MS: '250',
-    REDIS_SESSION_TIMEOUT_MS: '250',
+  const vars = serviceTestEnv(appEnv, SECRET, {
     // every test file has its own APP_ENV, so its own new group: replaying every catalog event ever published
     // on this broker would only delay the file's own events
     PRICING_PROJECTION_REPLAY: 'off',
     ...env,
-  };
-  const config = parseConfig(pricingConfigSchema, vars);
-  const pricing = await createPricingApp(config, { env: vars });
-  await pricing.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = pricing.app.getHttpServer().address() as { port: number };
-  let closed = false;
-  const instance: PricingInstance = {
-    ...pricing,
-    url: `http://127.0.0.1:${address.port}`,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await pricing.app.close();
-    },
-  };
-  afterAll(() => instance.close(), 30_000);
-  return instance;
+  });
+  return listenForTest(await createPricingApp(parseConfig(pricingConfigSchema, vars), { env: vars }));
 }
 
 export function newAppEnv(): string {
@@ -74,32 +45,7 @@ export function token(tenantId: string, roles: string[] = [], sub = 'user-1'): P
 
 export const admin = (tenantId: string) => token(tenantId, ['pricing:admin']);
 
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let payload: string | undefined;
-  if (options.rawBody !== undefined) payload = options.rawBody;
-  else if (options.body !== undefined) payload = JSON.stringify(options.body);
-  if (payload !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(base + path, {
-    method,
-    headers,
-    ...(payload !== undefined ? { body: payload } : {}),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, headers: response.headers, body };
-}
+export { call };
 
 export async function publishBook(base: string, tenantId: string, entries: object[]) {
   const response = await call(base, 'POST', `/v1/tenants/${tenantId}/pricebooks/versions`, {
