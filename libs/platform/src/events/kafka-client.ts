@@ -1,5 +1,8 @@
 import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { EventsLogger } from './events-logger';
+import { fixKafkajsIdleQueue } from './kafkajs-idle-queue-fix';
+
+fixKafkajsIdleQueue();
 
 /** Where and how to reach Kafka. */
 export interface KafkaConnectionOptions {

@@ -2,6 +2,7 @@ import { type Admin, type EachMessagePayload, type Consumer, Kafka, logLevel } f
 import { sql, type Kysely } from 'kysely';
 import { createDatabase, type Database } from '../../src/database';
 import { createOutboxInboxTables, readEventHeaders, type EventHeaders } from '../../src/events';
+import { fixKafkajsIdleQueue } from '../../src/events/kafkajs-idle-queue-fix';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { uniqueId } from '../../../../test/support/unique';
 
@@ -29,6 +30,7 @@ export async function createTestSchema(prefix: string): Promise<{
 }
 
 export function testKafka(): Kafka {
+  fixKafkajsIdleQueue(); // as the platform's own clients do (kafka-client.ts)
   return new Kafka({
     clientId: uniqueId('it-events'),
     brokers: infraEnv().kafkaBrokers,
