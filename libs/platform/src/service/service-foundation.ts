@@ -122,7 +122,12 @@ export class ServiceFoundation<Tables> {
     await Promise.allSettled(this.closeFirst.map((close) => close()));
     await Promise.allSettled(this.consumers.map((consumer) => consumer.stop()));
     await this.relay.stop();
-    for (const close of this.owned) await close();
+    for (const close of this.owned) {
+      // One part failing to close must not keep Redis and PostgreSQL open.
+      await close().catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'a service part failed to close'),
+      );
+    }
     await this.redis.close();
     await this.database.close();
   }

@@ -87,7 +87,7 @@ describe('ServiceFoundation', () => {
     }
   });
 
-  it('closes in order: onClose, consumers and relay, owned parts (Redis still open), then Redis and PostgreSQL', async () => {
+  it('closes in order: onClose, consumers and relay, owned parts (Redis still open, one failing), then Redis and PostgreSQL', async () => {
     const foundation = await open(false);
     const order: string[] = [];
     foundation.onClose(async () => {
@@ -100,11 +100,15 @@ describe('ServiceFoundation', () => {
       order.push('tracker');
     });
     foundation.own(async () => {
+      order.push('failing part');
+      throw new Error('cannot close');
+    });
+    foundation.own(async () => {
       order.push('bus');
     });
     await foundation.startEvents(); // events off: nothing starts
     await foundation.close();
-    expect(order).toEqual(['app', 'tracker', 'bus']);
+    expect(order).toEqual(['app', 'tracker', 'failing part', 'bus']);
     await expect(foundation.redis.connection('cache').client.ping()).rejects.toThrow();
     await expect(sql`select 1`.execute(foundation.database.db)).rejects.toThrow();
   });
