@@ -17,6 +17,7 @@ describe('error codes', () => {
       MissingTtlError: 'REDIS_RUNTIME_MISSING_TTL',
       RedisTimeoutError: 'REDIS_RUNTIME_TIMEOUT',
       RedisUnavailableError: 'REDIS_RUNTIME_UNAVAILABLE',
+      RedisAccessDeniedError: 'REDIS_RUNTIME_ACCESS_DENIED',
       LuaScriptError: 'REDIS_RUNTIME_LUA_ERROR',
       RedisConfigError: 'REDIS_RUNTIME_CONFIG_INVALID',
       LeaseContendedError: 'REDIS_RUNTIME_LEASE_CONTENDED',

@@ -41,7 +41,16 @@ export class RedisTimeoutError extends RedisRuntimeError {
 
 /** Redis could not be reached or answered with an error. */
 export class RedisUnavailableError extends RedisRuntimeError {
-  readonly code = 'REDIS_RUNTIME_UNAVAILABLE';
+  readonly code: string = 'REDIS_RUNTIME_UNAVAILABLE';
+}
+
+/**
+ * Redis refused the command to this connection's ACL user (`NOPERM`: a command, key or channel its rules do not
+ * cover). Callers fall back exactly as when Redis is unavailable; operators see it apart (its own metric, and
+ * `ACL LOG` names what was refused): usually a user generated before a new family or command.
+ */
+export class RedisAccessDeniedError extends RedisUnavailableError {
+  override readonly code = 'REDIS_RUNTIME_ACCESS_DENIED';
 }
 
 /** A Lua script failed or returned a reply the wrapper does not understand. */

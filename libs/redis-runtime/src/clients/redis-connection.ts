@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Cluster } from 'ioredis';
-import { LuaScriptError, RedisTimeoutError, RedisUnavailableError } from '../errors';
+import { LuaScriptError, RedisAccessDeniedError, RedisTimeoutError, RedisUnavailableError } from '../errors';
 import type { KeyFamily, Workload } from '../keys/key-family';
 import type { RedisKey } from '../keys/key-factory';
 import { RuntimeMetrics } from '../observability/runtime-metrics';
@@ -154,7 +154,8 @@ export class RedisConnection {
 
   /**
    * Times one operation for the latency histogram, enforces the workload's budget and maps failures: past the
-   * budget `RedisTimeoutError`, a script error `LuaScriptError`, anything else `RedisUnavailableError`, cause kept.
+   * budget `RedisTimeoutError`, a refusal by the ACL user `RedisAccessDeniedError` (a `RedisUnavailableError`), a
+   * script error `LuaScriptError`, anything else `RedisUnavailableError`, cause kept.
    */
   observe<T>(
     command: string,
@@ -202,6 +203,17 @@ export class RedisConnection {
       return new RedisTimeoutError(`Redis ${this.workload} did not answer ${command} in time`, context, {
         cause: error,
       });
+    }
+    // The ACL user may not run this command or touch this key: not the script's fault, not an outage.
+    if (/^NOPERM\b/.test(message)) {
+      this.metrics.accessDenied(command, this.workload);
+      return new RedisAccessDeniedError(
+        `Redis ${this.workload} refused ${command} to this user: ${message}`,
+        context,
+        {
+          cause: error,
+        },
+      );
     }
     // A server error reply to a script is the script's fault, unless the server itself is not serving.
     if (script && (error as Error)?.name === 'ReplyError' && !SERVER_STATE_ERROR.test(message)) {

@@ -33,6 +33,7 @@ export class RuntimeMetrics {
   private readonly leaseWait: FastHistogram;
   private readonly leaseLost: FastCounter;
   private readonly luaErrors: FastCounter;
+  private readonly accessDenials: FastCounter;
   private readonly timeouts: FastCounter;
 
   constructor(options: RuntimeMetricsOptions = {}) {
@@ -78,6 +79,12 @@ export class RuntimeMetrics {
       r,
     );
     this.luaErrors = new FastCounter(`${p}lua_errors_total`, 'Lua script errors by script', ['script'], r);
+    this.accessDenials = new FastCounter(
+      `${p}access_denied_total`,
+      'Commands the ACL user was refused (NOPERM) by command and workload',
+      ['command', 'workload'],
+      r,
+    );
     this.timeouts = new FastCounter(
       `${p}timeouts_total`,
       'Redis operations that exceeded their timeout budget',
@@ -109,6 +116,10 @@ export class RuntimeMetrics {
 
   luaError(script: string): void {
     this.luaErrors.inc([script]);
+  }
+
+  accessDenied(command: string, workload: string): void {
+    this.accessDenials.inc([command, workload]);
   }
 
   timeout(family: string, workload: string): void {

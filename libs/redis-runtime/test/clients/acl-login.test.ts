@@ -1,12 +1,14 @@
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RedisAccessDeniedError, RedisUnavailableError } from '../../src/errors';
+import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { RUNTIME_COMMANDS } from '../../src/keys/redis-acl';
 import { KeyFactory } from '../../src/keys/key-factory';
 import { KeyFamilyRegistry } from '../../src/keys/key-family-registry';
 import { RedisVersionedDocuments } from '../../src/versioned/redis-versioned-documents';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { uniqueId } from '../../../../test/support/unique';
-import { openConnection, TEST_KEY_FAMILIES } from '../support/runtime-fixtures';
+import { metricValue, openConnection, TEST_KEY_FAMILIES } from '../support/runtime-fixtures';
 
 // A workload URL that names an ACL user logs every connection in as that user, standalone and on every node of a
 // Cluster; the runtime's command list is all such a user needs.
@@ -18,7 +20,7 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function createUser(admin: Redis, user: string, env: string): Promise<void> {
+async function createUser(admin: Redis, user: string, env: string, without: string[] = []): Promise<void> {
   await admin.call(
     'ACL',
     'SETUSER',
@@ -28,7 +30,7 @@ async function createUser(admin: Redis, user: string, env: string): Promise<void
     `>${PASSWORD}`,
     `~${env}:*`,
     '-@all',
-    ...RUNTIME_COMMANDS.map((c) => `+${c}`),
+    ...RUNTIME_COMMANDS.filter((c) => !without.includes(c)).map((c) => `+${c}`),
   );
   cleanups.push(async () => {
     await admin.call('ACL', 'DELUSER', user);
@@ -89,5 +91,36 @@ describe('workload URLs with an ACL user', () => {
       );
       expect(denied).toEqual([]);
     }
+  });
+
+  it('reports a refusal by the ACL user apart: RedisAccessDeniedError and its metric, not a Lua error', async () => {
+    const url = new URL(infraEnv().redisSessionUrl);
+    const admin = new Redis(url.toString());
+    const user = uniqueId('acl-denied');
+    const env = uniqueId('e');
+    await createUser(admin, user, env, ['evalsha', 'eval', 'get']);
+    const metrics = new RuntimeMetrics();
+    const connection = await openConnection('session', withLogin(`${url.hostname}:${url.port}`, user), {
+      metrics,
+    });
+    const keys = new KeyFactory(new KeyFamilyRegistry(TEST_KEY_FAMILIES), env);
+    const documents = new RedisVersionedDocuments<{ n: number }>({
+      connection,
+      keys,
+      family: 'test-document',
+    });
+    const key = keys.key('test-document', 'acme', 'd1');
+
+    const read = connection.observe('get', key.family, (c) => c.get(key.key));
+    await expect(read).rejects.toBeInstanceOf(RedisAccessDeniedError);
+    await expect(read).rejects.toBeInstanceOf(RedisUnavailableError); // callers fall back as for an outage
+    const write = await documents.create('acme', 'd1', { n: 1 }, 60); // a script: EVALSHA refused
+    expect(write).toMatchObject({ outcome: 'unavailable' });
+    expect((write as { error?: unknown }).error).toBeInstanceOf(RedisAccessDeniedError);
+    expect(await metricValue(metrics, 'redis_runtime_access_denied_total', { command: 'get' })).toBe(1);
+    expect(
+      await metricValue(metrics, 'redis_runtime_access_denied_total', { workload: 'session' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(metrics, 'redis_runtime_lua_errors_total', {})).toBe(0);
   });
 });
