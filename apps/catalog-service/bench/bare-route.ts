@@ -1,10 +1,10 @@
 // The baseline: a bare Fastify route that does one ioredis GET of the value catalog-service caches for an offer
 // and returns its payload as JSON. No auth, no validation, no logging, no metrics. Run as a child process by
-// catalog.bench.ts with BARE_PORT, BARE_APP_ENV, BARE_CATALOG_VERSION and REDIS_CACHE_URL.
+// catalog.bench.ts with PORT, BARE_APP_ENV, BARE_CATALOG_VERSION and REDIS_CACHE_URL.
 import Fastify from 'fastify';
 import Redis from 'ioredis';
 
-const port = Number(process.env.BARE_PORT ?? 0);
+const port = Number(process.env.PORT ?? 0);
 const appEnv = process.env.BARE_APP_ENV ?? 'dev';
 const version = process.env.BARE_CATALOG_VERSION ?? '1';
 const redis = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: false });

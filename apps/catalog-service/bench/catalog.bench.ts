@@ -5,15 +5,14 @@
 //
 // The services run as child processes through @swc-node/register (tsx emits no decorator metadata, NestJS needs
 // it), with the default LOG_LEVEL (info: request logging is part of what is measured), stdout to a file.
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { signDevToken } from '@cpq/platform';
 import Redis from 'ioredis';
 import { load, median, positive, redisCpuSeconds, type LoadResult } from '../../../test/support/bench-load';
-import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
+import { cpuSeconds, type Child } from '../../../test/support/bench-processes';
+import { benchInfra, benchRun, cpuProfileArgs, startService } from '../../../test/support/bench-services';
 
-const ROOT = resolve(__dirname, '../../..');
 const SECRET = 'catalog-bench-secret-catalog-bench-secret';
 const DURATION_S = positive('BENCH_DURATION_S', 8);
 const WARMUP_S = positive('BENCH_WARMUP_S', 2);
@@ -32,14 +31,6 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((key) => key.trim());
 /** Sampling interval of those profiles, µs (Node's default is 1000). */
 const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
-
-const infra = {
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
-  REDIS_CACHE_URL: process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379',
-  REDIS_RATE_URL: process.env.REDIS_RATE_URL ?? 'redis://127.0.0.1:6380',
-  REDIS_SESSION_URL: process.env.REDIS_SESSION_URL ?? 'redis://127.0.0.1:6381',
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-};
 
 interface Target {
   key: 'bare' | 'cache' | 'near' | 'off';
@@ -64,42 +55,24 @@ async function get(url: string, headers: Record<string, string>) {
 }
 
 async function main(): Promise<void> {
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const appEnv = `bench${runId}`; // a key segment, ≤ 32 chars
-  const tenant = `bench-${runId}`;
-  const logDir = join(ROOT, '.data', 'bench', appEnv);
+  const { appEnv, tenant, logDir } = benchRun();
   const children: Child[] = [];
-  const redis = new Redis(infra.REDIS_CACHE_URL);
+  const redis = new Redis(benchInfra.REDIS_CACHE_URL);
   try {
-    const serviceEnv = (port: number, extra: Record<string, string>): NodeJS.ProcessEnv => ({
-      ...process.env,
-      ...infra,
-      SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
-      APP_ENV: appEnv,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      AUTH_JWT_SECRET: SECRET,
-      LOG_LEVEL: SERVICE_LOG_LEVEL,
-      CATALOG_EVENTS,
-      ...extra,
-    });
     const service = async (name: string, extra: Record<string, string>) => {
-      const port = await freePort();
-      const child = await startChild({
+      const child = await startService({
         name,
-        args: [
-          '-r',
-          '@swc-node/register',
-          ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []),
-          ...(CPU_PROF && name.includes(CPU_PROF)
-            ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
-            : []),
-          'apps/catalog-service/bench/service-main.ts',
-        ],
-        cwd: ROOT,
-        env: serviceEnv(port, extra),
-        port,
+        main: 'apps/catalog-service/bench/service-main.ts',
         logDir,
+        env: {
+          APP_ENV: appEnv,
+          AUTH_JWT_SECRET: SECRET,
+          LOG_LEVEL: SERVICE_LOG_LEVEL,
+          CATALOG_EVENTS,
+          ...extra,
+        },
+        nodeArgs: CPU_PROF && name.includes(CPU_PROF) ? cpuProfileArgs(logDir, CPU_PROF_INTERVAL_US) : [],
+        ...(PRELOAD ? { preload: PRELOAD } : {}),
       });
       children.push(child);
       return child;
@@ -161,28 +134,15 @@ async function main(): Promise<void> {
     const stored = JSON.parse(raw) as { schemaVersion: number; payload: unknown };
     const ttl = await redis.ttl(offerKey);
 
-    const barePort = await freePort();
-    const bare = await startChild({
+    const bare = await startService({
       name: 'bare-fastify-redis',
-      args: [
-        ...(CPU_PROF && 'bare-fastify-redis'.includes(CPU_PROF)
-          ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
-          : []),
-        '-r',
-        '@swc-node/register',
-        'apps/catalog-service/bench/bare-route.ts',
-      ],
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
-        REDIS_CACHE_URL: infra.REDIS_CACHE_URL,
-        BARE_PORT: String(barePort),
-        BARE_APP_ENV: appEnv,
-        BARE_CATALOG_VERSION: String(version),
-      },
-      port: barePort,
+      main: 'apps/catalog-service/bench/bare-route.ts',
       logDir,
+      env: { BARE_APP_ENV: appEnv, BARE_CATALOG_VERSION: String(version) },
+      nodeArgs:
+        CPU_PROF && 'bare-fastify-redis'.includes(CPU_PROF)
+          ? cpuProfileArgs(logDir, CPU_PROF_INTERVAL_US)
+          : [],
     });
     children.push(bare);
 

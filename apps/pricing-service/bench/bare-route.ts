@@ -7,14 +7,14 @@
 //                                                             of wall time; the two servers cannot share a pipeline)
 //   POST /sequential/v1/tenants/:tenantId/prices/calculate   the script, awaited, then the GET, awaited
 //
-// Run as a child process by pricing.bench.ts with BARE_PORT, BARE_APP_ENV, BARE_PRICE_BOOK_VERSION,
+// Run as a child process by pricing.bench.ts with PORT, BARE_APP_ENV, BARE_PRICE_BOOK_VERSION,
 // BARE_RATE_KEYS (JSON: the two counter keys), BARE_RATE_ARGV (JSON: cost, then limit and window ms per key),
 // REDIS_CACHE_URL and REDIS_RATE_URL.
 import Fastify, { type FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { RUNTIME_SCRIPTS } from '@cpq/redis-runtime/src/scripts/script-registry';
 
-const port = Number(process.env.BARE_PORT ?? 0);
+const port = Number(process.env.PORT ?? 0);
 const appEnv = process.env.BARE_APP_ENV ?? 'dev';
 const version = process.env.BARE_PRICE_BOOK_VERSION ?? '1';
 const rateKeys = JSON.parse(process.env.BARE_RATE_KEYS ?? '[]') as string[];

@@ -9,9 +9,8 @@
 // The services run as child processes through @swc-node/register (tsx emits no decorator metadata, NestJS needs
 // it), with the default LOG_LEVEL (info: request logging is part of what is measured), stdout to a file, and
 // rate limits far above what the load reaches, so nothing is rejected.
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { signDevToken } from '@cpq/platform';
@@ -34,7 +33,8 @@ import {
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
 import { load, median, redisCpuSeconds, positive, type LoadResult } from '../../../test/support/bench-load';
-import { cpuSeconds, freePort, startChild, type Child } from '../../../test/support/bench-processes';
+import { cpuSeconds, type Child } from '../../../test/support/bench-processes';
+import { benchInfra, benchRun, cpuProfileArgs, startService } from '../../../test/support/bench-services';
 import {
   addCounts,
   commandStats,
@@ -44,7 +44,6 @@ import {
   type CommandCounts,
 } from './redis-commands';
 
-const ROOT = resolve(__dirname, '../../..');
 const SECRET = 'pricing-bench-secret-pricing-bench-secret';
 const DURATION_S = positive('BENCH_DURATION_S', 8);
 const WARMUP_S = positive('BENCH_WARMUP_S', 2);
@@ -59,14 +58,6 @@ const PRELOAD = process.env.BENCH_PRELOAD;
 const CPU_PROF = process.env.BENCH_CPU_PROF === 'on';
 /** Sampling interval of those profiles, µs (Node's default is 1000). */
 const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
-
-const infra = {
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpq',
-  REDIS_CACHE_URL: process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379',
-  REDIS_RATE_URL: process.env.REDIS_RATE_URL ?? 'redis://127.0.0.1:6380',
-  REDIS_SESSION_URL: process.env.REDIS_SESSION_URL ?? 'redis://127.0.0.1:6381',
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-};
 
 /** A hand-checked entry (the integration test's): 150000 minor units, term, segment, region and tier adjustments. */
 const FIBER = {
@@ -122,35 +113,20 @@ async function post(url: string, headers: Record<string, string>, body: string) 
 }
 
 async function main(): Promise<void> {
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const appEnv = `bench${runId}`; // a key segment, ≤ 32 chars
-  const tenant = `bench-${runId}`;
-  const logDir = join(ROOT, '.data', 'bench', appEnv);
+  const { appEnv, tenant, logDir } = benchRun();
   const children: Child[] = [];
-  const cacheRedis = new Redis(infra.REDIS_CACHE_URL);
-  const rateRedis = new Redis(infra.REDIS_RATE_URL);
-  const pg = new Client({ connectionString: infra.DATABASE_URL, application_name: 'pricing-bench' });
+  const cacheRedis = new Redis(benchInfra.REDIS_CACHE_URL);
+  const rateRedis = new Redis(benchInfra.REDIS_RATE_URL);
+  const pg = new Client({ connectionString: benchInfra.DATABASE_URL, application_name: 'pricing-bench' });
   await pg.connect();
   try {
     const service = async (name: string, extra: Record<string, string>, nodeArgs: string[] = []) => {
-      const port = await freePort();
-      const child = await startChild({
+      const child = await startService({
         name,
-        args: [
-          ...nodeArgs,
-          '-r',
-          '@swc-node/register',
-          ...(PRELOAD ? ['-r', resolve(ROOT, PRELOAD)] : []),
-          'apps/pricing-service/bench/service-main.ts',
-        ],
-        cwd: ROOT,
+        main: 'apps/pricing-service/bench/service-main.ts',
+        logDir,
         env: {
-          ...process.env,
-          ...infra,
-          SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
           APP_ENV: appEnv,
-          HOST: '127.0.0.1',
-          PORT: String(port),
           AUTH_JWT_SECRET: SECRET,
           LOG_LEVEL: 'info',
           PRICING_TENANT_LIMIT_PER_MIN: String(LIMIT_PER_MIN),
@@ -159,8 +135,8 @@ async function main(): Promise<void> {
           PRICING_PROJECTION_REPLAY: 'off',
           ...extra,
         },
-        port,
-        logDir,
+        nodeArgs,
+        ...(PRELOAD ? { preload: PRELOAD } : {}),
       });
       children.push(child);
       return child;
@@ -171,9 +147,7 @@ async function main(): Promise<void> {
     const cached = await service(
       'service-cache-on',
       { PRICING_CACHE: 'on' },
-      CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`, `--cpu-prof-interval=${CPU_PROF_INTERVAL_US}`]
-        : [],
+      CPU_PROF ? cpuProfileArgs(logDir, CPU_PROF_INTERVAL_US) : [],
     );
     const uncached = await service('service-cache-off', { PRICING_CACHE: 'off' });
     const startupS = (Date.now() - started) / 1000;
@@ -250,24 +224,16 @@ async function main(): Promise<void> {
     }
     const script = RUNTIME_SCRIPTS.get('fixedWindow')!;
 
-    const barePort = await freePort();
-    const bare = await startChild({
+    const bare = await startService({
       name: 'bare-fastify-redis',
-      args: ['-r', '@swc-node/register', 'apps/pricing-service/bench/bare-route.ts'],
-      cwd: ROOT,
+      main: 'apps/pricing-service/bench/bare-route.ts',
+      logDir,
       env: {
-        ...process.env,
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
-        REDIS_CACHE_URL: infra.REDIS_CACHE_URL,
-        REDIS_RATE_URL: infra.REDIS_RATE_URL,
-        BARE_PORT: String(barePort),
         BARE_APP_ENV: appEnv,
         BARE_PRICE_BOOK_VERSION: String(version),
         BARE_RATE_KEYS: JSON.stringify(rateKeys),
         BARE_RATE_ARGV: JSON.stringify(rateArgv),
       },
-      port: barePort,
-      logDir,
     });
     children.push(bare);
 
