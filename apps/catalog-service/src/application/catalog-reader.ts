@@ -87,17 +87,17 @@ export class CatalogReader {
         this.sampleRead(tenantId, catalogVersion, offerId);
         return Promise.resolve({ catalogVersion, offer });
       }
-      return this.offer(tenantId, catalogVersion, offerId).then((found) => ({
-        catalogVersion,
-        offer: found,
-      }));
     }
-    return this.current(tenantId).then(({ currentVersion }) =>
-      this.offer(tenantId, currentVersion, offerId).then((found) => ({
-        catalogVersion: currentVersion,
-        offer: found,
-      })),
-    );
+    return this.readCurrentOffer(tenantId, offerId, pointer?.currentVersion);
+  }
+
+  private async readCurrentOffer(
+    tenantId: string,
+    offerId: string,
+    knownVersion: number | undefined,
+  ): Promise<{ catalogVersion: number; offer: Offer }> {
+    const catalogVersion = knownVersion ?? (await this.current(tenantId)).currentVersion;
+    return { catalogVersion, offer: await this.offer(tenantId, catalogVersion, offerId) };
   }
 
   /** Pages are expensive to build: misses go through distributed single-flight (one load across instances). */
