@@ -20,6 +20,14 @@ export { assertKeySegment, escapeKeySegment, hashKeySegment, type KeySegment } f
 export { PLATFORM_KEY_FAMILIES, platformKeyFamilyRegistry } from './keys/platform-key-families';
 export { renderKeyFamilyTable, replaceKeyFamilyTable } from './keys/key-family-table';
 export { aclPatternOf, aclRulesFor, RUNTIME_COMMANDS, type AclRulesInput } from './keys/redis-acl';
+export {
+  censusOf,
+  KeyFamilyClassifier,
+  type CensusOptions,
+  type FamilyCensus,
+  type KeyCensus,
+  type KeyOwner,
+} from './keys/key-family-census';
 
 // codec
 export { JsonCodec, type DecodeResult, type DecodeFailure, type JsonCodecOptions } from './codec/json-codec';
