@@ -17,7 +17,8 @@ describe('Hs256TokenVerifier', () => {
     expect(fresh.cached(token)).toBeUndefined();
     const principal = await fresh.verify(token);
     expect(fresh.cached(token)).toBe(principal);
-    const shortLived = await signDevToken({ secret, tenantId: 't1', sub: 'u3', roles: [], ttlSeconds: 1 });
+    // exp is whole seconds: 2 s leaves at least 1 s to verify it, and it has passed 2.1 s later
+    const shortLived = await signDevToken({ secret, tenantId: 't1', sub: 'u3', roles: [], ttlSeconds: 2 });
     await fresh.verify(shortLived);
     expect(fresh.cached(shortLived)).toBeDefined();
     await new Promise((r) => setTimeout(r, 2_100));
