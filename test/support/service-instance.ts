@@ -89,3 +89,15 @@ export async function call(
   }
   return { status: response.status, headers: response.headers, body };
 }
+
+/** `redis_runtime_cache_events_total{family}` by event (`hit`, `near_hit`, `miss`, ...), from an instance's /metrics. */
+export async function cacheEventsOf(url: string, family: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const events: Record<string, number> = {};
+  const pattern = new RegExp(
+    `^redis_runtime_cache_events_total\\{family="${family}",event="(\\w+)"\\} (\\d+)`,
+    'gm',
+  );
+  for (const m of text.matchAll(pattern)) events[m[1]!] = Number(m[2]);
+  return events;
+}

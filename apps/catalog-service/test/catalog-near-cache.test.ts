@@ -1,19 +1,8 @@
 import { countQueries } from '@cpq/platform';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cacheEventsOf } from '../../../test/support/service-instance';
 import { uniqueId } from '../../../test/support/unique';
 import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
-
-/** `redis_runtime_cache_events_total{family=...}` by event, from the instance's /metrics. */
-async function cacheEvents(url: string, family: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const events: Record<string, number> = {};
-  const pattern = new RegExp(
-    `^redis_runtime_cache_events_total\\{family="${family}",event="(\\w+)"\\} (\\d+)`,
-    'gm',
-  );
-  for (const m of text.matchAll(pattern)) events[m[1]!] = Number(m[2]);
-  return events;
-}
 
 const delta = (after: Record<string, number>, before: Record<string, number>, event: string) =>
   (after[event] ?? 0) - (before[event] ?? 0);
@@ -37,8 +26,8 @@ describe('catalog-service with the offer near-cache on (CATALOG_OFFER_NEAR_CACHE
     const first = await call(b.url, 'GET', path, { token: reader });
     expect(first.status).toBe(200);
     const [offersBefore, pointerBefore] = await Promise.all([
-      cacheEvents(b.url, 'catalog-offer'),
-      cacheEvents(b.url, 'catalog-current'),
+      cacheEventsOf(b.url, 'catalog-offer'),
+      cacheEventsOf(b.url, 'catalog-current'),
     ]);
     const queries = countQueries(b.runtime.database);
     try {
@@ -53,8 +42,8 @@ describe('catalog-service with the offer near-cache on (CATALOG_OFFER_NEAR_CACHE
       queries.stop();
     }
     const [offersAfter, pointerAfter] = await Promise.all([
-      cacheEvents(b.url, 'catalog-offer'),
-      cacheEvents(b.url, 'catalog-current'),
+      cacheEventsOf(b.url, 'catalog-offer'),
+      cacheEventsOf(b.url, 'catalog-current'),
     ]);
     expect(delta(offersAfter, offersBefore, 'near_hit')).toBe(25);
     for (const event of ['hit', 'miss', 'fallback']) expect(delta(offersAfter, offersBefore, event)).toBe(0);

@@ -1,6 +1,7 @@
 import { countQueries } from '@cpq/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisProcess, type RedisProcess } from '../../../test/support/redis-process';
+import { cacheEventsOf } from '../../../test/support/service-instance';
 import {
   baseRequest,
   calculate,
@@ -14,17 +15,6 @@ import {
 
 const readsEntries = (statement: string) => statement.includes('"pricing"."price_entries"');
 
-/** `redis_runtime_cache_events_total{family="price",event=...}` from the service's /metrics. */
-async function priceCacheEvents(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const events: Record<string, number> = {};
-  for (const m of text.matchAll(
-    /^redis_runtime_cache_events_total\{family="price",event="(\w+)"\} (\d+)/gm,
-  )) {
-    events[m[1]!] = Number(m[2]);
-  }
-  return events;
-}
 /** `redis_runtime_server_up{workload=...}` from the service's /metrics (INFO on each workload's server). */
 async function serverUp(url: string, workload: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -88,7 +78,7 @@ describe('pricing-service with the cache Redis killed and restarted (private red
   });
 
   it('with the cache Redis killed: computes from PostgreSQL, the same amounts, within the budget', async () => {
-    const before = await priceCacheEvents(svc.url);
+    const before = await cacheEventsOf(svc.url, 'price');
     expect(before['hit']).toBeGreaterThanOrEqual(1); // the previous test's hit
     await cacheServer.stop();
     const reads = await entryReadsDuring(async () => {
@@ -103,7 +93,7 @@ describe('pricing-service with the cache Redis killed and restarted (private red
     });
     expect(reads.length).toBe(2); // every calculation read its entry: nothing cached
     // counted: the failed reads as fallbacks, the failed writes as set failures (neither failed the answer)
-    const after = await priceCacheEvents(svc.url);
+    const after = await cacheEventsOf(svc.url, 'price');
     expect((after['fallback'] ?? 0) - (before['fallback'] ?? 0)).toBeGreaterThanOrEqual(2);
     expect((after['set_failure'] ?? 0) - (before['set_failure'] ?? 0)).toBeGreaterThanOrEqual(1);
     // the scrape still answers, and names the dead workload (its INFO replies are reused for up to 2 s)

@@ -34,10 +34,15 @@ export class KeyFactory {
   /** Pub/Sub channel of a `channel` family; not tenant-scoped. */
   channel(familyName: string): RedisKey {
     const family = this.registry.get(familyName);
-    return { family, key: `${this.env}:${family.owner}:all:${family.domain}:${family.purpose}` };
+    return { family, key: channelNameOf(family, this.env) };
   }
 
   familyOf(name: string): KeyFamily {
     return this.registry.get(name);
   }
+}
+
+/** `<env>:<service>:all:<domain>:<purpose>`: the name of a `channel` family's Pub/Sub channel. */
+export function channelNameOf(family: KeyFamily, env: string): string {
+  return `${env}:${family.owner}:all:${family.domain}:${family.purpose}`;
 }

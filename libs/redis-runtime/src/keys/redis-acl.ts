@@ -1,5 +1,6 @@
 import type { KeyFamily, ServiceName, Workload } from './key-family';
 import type { KeyFamilyRegistry } from './key-family-registry';
+import { channelNameOf } from './key-factory';
 import { InvalidKeySegmentError } from '../errors';
 
 /**
@@ -62,10 +63,8 @@ export function aclPatternOf(family: KeyFamily, env: string): string {
     throw new InvalidKeySegmentError('env must be letters, digits, - or _ for an ACL pattern', {
       what: 'env',
     });
-  const head = `${env}:${family.owner}`;
-  // Channels are not tenant-scoped (`<env>:<service>:all:<domain>:<purpose>`, see KeyFactory.channel).
-  if (family.format === 'channel') return `&${head}:all:${family.domain}:${family.purpose}`;
-  return `~${head}:*:${family.domain}:${family.purpose}:*`;
+  if (family.format === 'channel') return `&${channelNameOf(family, env)}`;
+  return `~${env}:${family.owner}:*:${family.domain}:${family.purpose}:*`;
 }
 
 /**
