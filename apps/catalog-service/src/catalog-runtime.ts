@@ -31,6 +31,8 @@ export interface CatalogRuntime {
   readonly reader: CatalogReader;
   readonly publisher: CatalogPublisher;
   readonly prewarmer: CatalogPrewarmer;
+  /** The most-read offers per version: sampled reads tallied here, sent every CATALOG_HOT_KEYS_FLUSH_MS. */
+  readonly hotOffers: HotKeyTracker;
   /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
   startEvents(): Promise<void>;
   /** Registers something to close first when the runtime closes. */
@@ -89,7 +91,11 @@ export async function openCatalogRuntime(
   const hotOffers = new HotKeyTracker({
     connection: redis.connection('cache'),
     sampleRate: config.CATALOG_HOT_SAMPLE_RATE,
+    flushIntervalMs: config.CATALOG_HOT_KEYS_FLUSH_MS,
   });
+  // Sampled reads are tallied in process and sent once per interval (and when a publish arrives, below).
+  if (config.CATALOG_CACHE) hotOffers.start();
+  base.own(() => hotOffers.stop());
   const caches = config.CATALOG_CACHE ? { pointer: pointerCache, offers: offerCache } : {};
   const reader = new CatalogReader(repository, keys, caches, hotOffers);
   const prewarmer = new CatalogPrewarmer(
@@ -107,11 +113,14 @@ export async function openCatalogRuntime(
   );
   const publisher = new CatalogPublisher(repository, reader, base.relay);
 
-  // Every instance drops its current-version pointer on a publish (no inbox: the handler is idempotent).
+  // Every instance drops its current-version pointer on a publish (no inbox: the handler is idempotent), and sends
+  // the reads it has tallied, so the instance that pre-warms sees the most recent ones too.
   base.consumer('pointer-invalidation', {
     mode: 'broadcast',
     topics: [TOPICS.catalogPublished],
-    handle: async (event) => reader.currentChanged(event.tenantId),
+    handle: async (event) => {
+      await Promise.all([reader.currentChanged(event.tenantId), hotOffers.flush()]);
+    },
   });
   // One instance per event pre-warms the new version (inbox-deduplicated, Redis dedup as a pre-check).
   base.consumer('prewarm', {
@@ -135,6 +144,7 @@ export async function openCatalogRuntime(
     reader,
     publisher,
     prewarmer,
+    hotOffers,
     startEvents: () => base.startEvents(),
     onClose: (close) => base.onClose(close),
     close: () => base.close(),

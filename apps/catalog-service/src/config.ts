@@ -22,6 +22,8 @@ export const catalogConfigSchema = baseServiceConfigSchema.extend({
     .min(0)
     .max(1)
     .default(1 / 32),
+  /** How often the sampled reads tallied in process are sent to the hot-offer set, ms. @default 1000 */
+  CATALOG_HOT_KEYS_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /** Most-read offers of the previous version pre-warmed on publish. @default 100 */
   CATALOG_PREWARM_TOP: z.coerce.number().int().min(0).max(1000).default(100),
   /** Run the outbox relay and the Kafka consumers in this process. @default on */

@@ -30,12 +30,18 @@ describe('catalog-service events and cross-instance coordination', () => {
         token: reader,
       });
     }
-    await sleep(100); // sampling is fire-and-forget
+    const redis = a.runtime.redis.connection('cache').client;
+    const env = a.runtime.config.APP_ENV;
+    // Reads are tallied in each instance and sent once a second: wait until both instances' reads are in v1's set.
+    const hotSet = `${env}:catalog-service:${tenant}:catalog:hot-offers:v1`;
+    const recorded = Date.now() + 5_000;
+    while ((await redis.zrevrange(hotSet, 0, -1)).length < 2) {
+      if (Date.now() > recorded) throw new Error('the reads of v1 were not recorded in time');
+      await sleep(50);
+    }
     const v2 = await publish(b.url, tenant, offers(20));
     expect(v2.catalogVersion).toBe(2);
 
-    const redis = a.runtime.redis.connection('cache').client;
-    const env = a.runtime.config.APP_ENV;
     const keyOf = (offerId: string) => `${env}:catalog-service:${tenant}:catalog:offer:v2:${offerId}`;
     const deadline = Date.now() + 8_000;
     while ((await redis.exists(keyOf('offer-0003'), keyOf('offer-0007'))) < 2) {

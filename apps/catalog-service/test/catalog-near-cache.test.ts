@@ -4,6 +4,17 @@ import { cacheEventsOf } from '../../../test/support/service-instance';
 import { uniqueId } from '../../../test/support/unique';
 import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
 
+/** Redis commands the instance has sent for these key families (its runtime's command histogram). */
+async function redisCommandsOf(url: string, families: string[]): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^redis_runtime_command_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
+    const family = /family="([^"]+)"/.exec(m[1]!)?.[1];
+    if (family !== undefined && families.includes(family)) total += Number(m[2]);
+  }
+  return total;
+}
+
 const delta = (after: Record<string, number>, before: Record<string, number>, event: string) =>
   (after[event] ?? 0) - (before[event] ?? 0);
 
@@ -12,11 +23,17 @@ describe('catalog-service with the offer near-cache on (CATALOG_OFFER_NEAR_CACHE
   let b: CatalogInstance;
 
   beforeAll(async () => {
-    const near = { CATALOG_OFFER_NEAR_CACHE: 'on', CATALOG_NEAR_CACHE_TTL_MS: '30000' };
+    // Sampled reads tallied in process are sent once a minute here: none leaves while a test counts commands.
+    const near = {
+      CATALOG_OFFER_NEAR_CACHE: 'on',
+      CATALOG_NEAR_CACHE_TTL_MS: '30000',
+      CATALOG_HOT_SAMPLE_RATE: '1',
+      CATALOG_HOT_KEYS_FLUSH_MS: '60000',
+    };
     [a, b] = await Promise.all([startCatalog(near), startCatalog(near)]);
   });
 
-  it('answers repeated current-offer reads from memory: no Redis read and no PostgreSQL query', async () => {
+  it('answers repeated current-offer reads from memory: no Redis command and no PostgreSQL query', async () => {
     const tenant = uniqueId('t').slice(0, 40);
     const reader = await token(tenant);
     await publish(a.url, tenant, offers(3));
@@ -28,6 +45,11 @@ describe('catalog-service with the offer near-cache on (CATALOG_OFFER_NEAR_CACHE
     const [offersBefore, pointerBefore] = await Promise.all([
       cacheEventsOf(b.url, 'catalog-offer'),
       cacheEventsOf(b.url, 'catalog-current'),
+    ]);
+    const offerFamilies = ['catalog-offer', 'catalog-hot-offers'];
+    const [offerCommandsBefore, pointerCommandsBefore] = await Promise.all([
+      redisCommandsOf(b.url, offerFamilies),
+      redisCommandsOf(b.url, ['catalog-current']),
     ]);
     const queries = countQueries(b.runtime.database);
     try {
@@ -53,6 +75,13 @@ describe('catalog-service with the offer near-cache on (CATALOG_OFFER_NEAR_CACHE
       delta(pointerAfter, pointerBefore, 'hit') + delta(pointerAfter, pointerBefore, 'miss');
     expect(pointerNear + pointerReloads).toBe(25);
     expect(pointerReloads).toBeLessThanOrEqual(1);
+    // Every read was sampled (rate 1) into the in-process tally: still no command, not even for the hot-offer set.
+    expect((await redisCommandsOf(b.url, offerFamilies)) - offerCommandsBefore).toBe(0);
+    const pointerCommands = (await redisCommandsOf(b.url, ['catalog-current'])) - pointerCommandsBefore;
+    expect(pointerReloads === 0 ? pointerCommands : 0).toBe(0);
+    await b.runtime.hotOffers.flush();
+    const hotSet = `${b.runtime.config.APP_ENV}:catalog-service:${tenant}:catalog:hot-offers:v1`;
+    expect(Number(await b.runtime.redis.connection('cache').client.zscore(hotSet, 'offer-0002'))).toBe(26);
   });
 
   it('moves an instance holding v1 in memory to v2 within 1 s of a publish on another instance', async () => {

@@ -125,7 +125,7 @@ export class CatalogReader {
   }
 
   private sampleRead(tenantId: string, version: number, offerId: string): void {
-    this.hotOffers?.sample(() => this.keys.hotOffers(tenantId, version), offerId);
+    this.hotOffers?.countSampled(() => this.keys.hotOffers(tenantId, version), offerId);
   }
 
   /** A new version was published: drop the current-version pointer here, in Redis, and on every instance. */

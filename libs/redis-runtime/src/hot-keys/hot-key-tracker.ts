@@ -5,7 +5,7 @@ import { assertTtlSeconds } from '../keys/key-family-registry';
 export interface HotKeyTrackerOptions {
   /** A `cache` workload connection. */
   connection: RedisConnection;
-  /** Share of reads recorded by `sample`: a hit costs one extra command only this often. @default 1/32 */
+  /** Share of reads recorded by `sample` and `countSampled`. @default 1/32 */
   sampleRate?: number;
   /** Members kept per set. @default 200 */
   maxMembers?: number;
@@ -24,8 +24,9 @@ const FLUSH_CHUNK = 200;
 
 /**
  * The most-read members of a versioned set (e.g. offers of one catalog version), what a publish pre-warms.
- * Two ways to feed it: `sample` sends a share of reads straight to Redis; `count` adds every read to an
- * in-process tally that a timer sends in one batch per set, so a read costs a Map update and no Redis command.
+ * Three ways to feed it: `sample` sends a share of reads straight to Redis; `count` adds every read to an
+ * in-process tally that a timer sends in one batch per set, so a read costs a Map update and no Redis command;
+ * `countSampled` adds only a share of reads to that tally, so most reads cost one random draw.
  * Bounded (trimmed to `maxMembers`) and TTL'd; recording never fails or slows a read.
  */
 export class HotKeyTracker {
@@ -50,6 +51,15 @@ export class HotKeyTracker {
   sample(set: RedisKey | (() => RedisKey), member: string): void {
     if (this.random() >= this.sampleRate) return;
     this.send(typeof set === 'function' ? set() : set, [member, 1]).catch(() => undefined);
+  }
+
+  /**
+   * Counts a read of `member` in process with probability `sampleRate` (sent with the next flush). For reads
+   * served from memory, where even a sampled Redis command per read is a measurable share of the work.
+   */
+  countSampled(set: RedisKey | (() => RedisKey), member: string): void {
+    if (this.random() >= this.sampleRate) return;
+    this.count(typeof set === 'function' ? set() : set, member);
   }
 
   /** Counts a read of `member` in process; sent with the next flush. */

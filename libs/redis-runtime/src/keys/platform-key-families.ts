@@ -75,8 +75,7 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     hashTag: 'none',
     workload: 'cache',
     ttlSeconds: { min: HOUR, max: 2 * DAY },
-    sourceOfTruth:
-      'none (calculation counts tallied in process, sent every few seconds; a hint for pre-warm)',
+    sourceOfTruth: 'none (sampled offer reads tallied in process, sent every second; a hint for pre-warm)',
     format: 'sorted-set',
     invalidation: 'versioned key, trimmed to a bounded size, TTL',
     timeoutMs: CACHE_TIMEOUT_MS,

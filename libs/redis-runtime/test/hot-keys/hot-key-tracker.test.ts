@@ -78,6 +78,34 @@ describe('HotKeyTracker', () => {
     expect(await connection.client.zscore(set.key, 'offer-hot')).toBe('500');
   });
 
+  it('counts a share of reads in process, building the set only for those, and sends them when flushed', async () => {
+    let draw = 0;
+    // Every fourth read is drawn under the rate: 200 reads of offer-a and 40 of offer-b -> 50 and 10 counted.
+    const tracker = new HotKeyTracker({
+      connection,
+      sampleRate: 0.5,
+      ttlSeconds: 60,
+      random: () => (draw++ % 4 === 0 ? 0.1 : 0.9),
+    });
+    let built = 0;
+    const set = keys.key('test-cache', 't1', 'hot', 'v3-sampled');
+    const lazySet = () => {
+      built++;
+      return set;
+    };
+    for (let i = 0; i < 200; i++) tracker.countSampled(lazySet, 'offer-a');
+    for (let i = 0; i < 40; i++) tracker.countSampled(lazySet, 'offer-b');
+    expect(built).toBe(60);
+    expect(await connection.client.exists(set.key)).toBe(0); // nothing sent before the flush
+    await tracker.flush();
+    expect(await connection.client.zrevrange(set.key, 0, -1, 'WITHSCORES')).toEqual([
+      'offer-a',
+      '50',
+      'offer-b',
+      '10',
+    ]);
+  });
+
   it('trackHotKey under 200 concurrent flushes: every count lands and the set stays bounded', async () => {
     const set = keys.key('test-cache', 't1', 'hot', 'v4');
     const trackers = Array.from(
