@@ -71,3 +71,13 @@ export const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/**
+ * `a` over `b` in req/s, paired by round: each round measures every target back to back, so a round's ratio
+ * compares them under the same machine conditions. On a shared machine whose speed drifts between rounds (this
+ * one's varied up to 2x), the median of those ratios is far steadier than the ratio of the two medians.
+ */
+export function pairedRatio(a: LoadResult[], b: LoadResult[]): { median: number; rounds: number[] } {
+  const rounds = a.map((run, i) => run.reqPerSec / (b[i]?.reqPerSec ?? NaN));
+  return { median: median(rounds), rounds };
+}

@@ -45,6 +45,13 @@ describe('authorize', () => {
     expect(await pending).toBe(alice);
   });
 
+  it('accepts the scheme in any case and spaces around the header, for held and new tokens alike', async () => {
+    for (const authorization of ['bearer tok-alice', ' Bearer tok-alice ', 'BEARER tok-alice']) {
+      expect(await authorize(verifier({ 'tok-alice': alice }), input({ authorization }))).toBe(alice);
+      expect(await authorize(verifier({}, { 'tok-alice': alice }), input({ authorization }))).toBe(alice);
+    }
+  });
+
   it('applies the same rules on both paths: 403 for another tenant or a missing role', async () => {
     for (const v of [verifier({ 'tok-alice': alice }), verifier({}, { 'tok-alice': alice })]) {
       expect(await statusOf(() => authorize(v, input({ pathTenant: 'globex' })))).toBe(403);

@@ -32,9 +32,14 @@ export function authorize(
       { in: 'params', pointer: '/tenantId', message: `must match ${TENANT_ID_PATTERN.source}` },
     ]);
   }
-  const token = bearerTokenOf(input.authorization);
-  const known = verifier.cached?.(token);
+  // The verifier only remembers tokens it verified, so a remembered one needs no format check first.
+  const header = input.authorization;
+  const known =
+    verifier.cached && header?.startsWith(BEARER_PREFIX)
+      ? verifier.cached(header.slice(BEARER_PREFIX.length))
+      : undefined;
   if (known !== undefined) return admit(known, input);
+  const token = bearerTokenOf(header);
   return verify(verifier, token).then((principal) => admit(principal, input));
 }
 
@@ -62,6 +67,7 @@ function admit(principal: Principal, input: AuthorizationInput): Principal {
   return principal;
 }
 
+const BEARER_PREFIX = 'Bearer ';
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
 function bearerTokenOf(header: string | undefined): string {

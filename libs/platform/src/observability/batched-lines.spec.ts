@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TurnBatchedLines, type LineSink } from './turn-batched-lines';
+import { BatchedLines, type LineSink } from './batched-lines';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class RecordingSink implements LineSink {
   readonly writes: string[] = [];
@@ -15,32 +16,33 @@ class RecordingSink implements LineSink {
   }
 }
 
-describe('TurnBatchedLines', () => {
-  it('hands the lines of one turn to the sink as one chunk, in order, once the turn ends', async () => {
+describe('BatchedLines', () => {
+  it('hands the lines written within one interval to the sink as one chunk, in order, when it ends', async () => {
     const sink = new RecordingSink();
-    const lines = new TurnBatchedLines(sink);
+    const lines = new BatchedLines(sink, 20);
     lines.write('{"n":1}\n');
-    lines.write('{"n":2}\n');
-    lines.write('{"n":3}\n');
-    await Promise.resolve();
-    expect(sink.writes).toEqual([]);
     await nextTurn();
+    lines.write('{"n":2}\n');
+    await nextTurn();
+    lines.write('{"n":3}\n');
+    expect(sink.writes).toEqual([]);
+    await sleep(40);
     expect(sink.writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
   });
 
-  it('starts a new chunk for the next turn', async () => {
+  it('starts a new chunk for the next interval', async () => {
     const sink = new RecordingSink();
-    const lines = new TurnBatchedLines(sink);
+    const lines = new BatchedLines(sink, 20);
     lines.write('a\n');
-    await nextTurn();
+    await sleep(40);
     lines.write('b\n');
-    await nextTurn();
+    await sleep(40);
     expect(sink.writes).toEqual(['a\n', 'b\n']);
   });
 
   it('flushSync hands over the pending lines at once and flushes the sink', async () => {
     const sink = new RecordingSink();
-    const lines = new TurnBatchedLines(sink);
+    const lines = new BatchedLines(sink, 20);
     lines.write('last words\n');
     lines.flushSync();
     expect(sink.writes).toEqual(['last words\n']);
@@ -49,9 +51,9 @@ describe('TurnBatchedLines', () => {
     expect(sink.writes).toEqual(['last words\n']); // nothing written twice
   });
 
-  it('after end, passes every line straight to the sink (nothing waits for a turn before process.exit)', () => {
+  it('after end, passes every line straight to the sink (nothing waits for a timer before process.exit)', () => {
     const sink = new RecordingSink();
-    const lines = new TurnBatchedLines(sink);
+    const lines = new BatchedLines(sink, 20);
     lines.write('draining\n');
     lines.end();
     expect(sink.writes).toEqual(['draining\n']);
