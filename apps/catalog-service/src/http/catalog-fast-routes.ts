@@ -1,5 +1,5 @@
 import { fastRoute, type FastRoute } from '@cpq/platform';
-import type { CatalogReader } from '../application/catalog-reader';
+import type { CatalogReader, CurrentOffer } from '../application/catalog-reader';
 import { offerParamsSchema, offerSchema, versionOfferParamsSchema } from './catalog.schemas';
 
 const problems = {
@@ -32,10 +32,13 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
           404: { description: 'No catalog published, or unknown offer' },
         },
       },
-      async handle({ params, reply }) {
-        const { catalogVersion, offer } = await reader.currentOffer(params.tenantId, params.offerId);
-        void reply.header('Catalog-Version', String(catalogVersion));
-        return offer;
+      handle({ params, reply }) {
+        const answer = (current: CurrentOffer) => {
+          void reply.header('Catalog-Version', String(current.catalogVersion));
+          return current.offer;
+        };
+        const current = reader.currentOffer(params.tenantId, params.offerId);
+        return current instanceof Promise ? current.then(answer) : answer(current);
       },
     }),
     fastRoute({

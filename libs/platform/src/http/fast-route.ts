@@ -37,13 +37,14 @@ export interface FastRoute<
   roles?: string[];
   /** What `/docs/openapi.json` says about the route. */
   openapi: ApiOperationSpec;
+  /** The answer, or a promise of it; a ready answer skips the promise machinery (the near-cache hit path). */
   handle(input: {
     params: z.infer<P>;
     query: z.infer<Q>;
     body: z.infer<B>;
     principal: Principal;
     reply: FastifyReply;
-  }): Promise<unknown>;
+  }): unknown;
 }
 
 /** Typing helper: infers the handler's input from the schemas. */
@@ -83,8 +84,25 @@ export function registerFastRoutes(
       ...(route.keyFamily ? { config: { keyFamily: route.keyFamily } } : {}),
       // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
       errorHandler: (error, request, reply) => sendProblem(request, reply, error),
-      handler: async (request, reply) => {
+      handler: (request, reply) => {
         const turn = batching.begin();
+        const fail = (error: unknown) => void sendProblem(request, reply, error);
+        const answer = (result: unknown) => {
+          try {
+            if (status !== 200) void reply.status(status);
+            void reply.send(result);
+          } catch (error) {
+            fail(error);
+          }
+        };
+        const inputFor = (principal: Principal) => ({
+          params: params.transform(request.params),
+          query: query ? query.transform(request.query) : undefined,
+          body: body ? body.transform(request.body) : undefined,
+          principal,
+          reply,
+        });
+        let outcome: unknown;
         try {
           const authorized = authorize(verifier, {
             authorization: request.headers.authorization,
@@ -92,21 +110,19 @@ export function registerFastRoutes(
             requiredRoles,
             raw: request.raw,
           });
-          const principal = authorized instanceof Promise ? await authorized : authorized;
-          const input = {
-            params: params.transform(request.params),
-            query: query ? query.transform(request.query) : undefined,
-            body: body ? body.transform(request.body) : undefined,
-            principal,
-            reply,
-          };
-          const result = await route.handle(input);
-          const held = batching.release(turn);
-          if (held !== undefined) await held;
-          if (status !== 200) void reply.status(status);
-          return result;
+          outcome =
+            authorized instanceof Promise
+              ? authorized.then((principal) => route.handle(inputFor(principal)))
+              : route.handle(inputFor(authorized));
         } catch (error) {
-          return sendProblem(request, reply, error);
+          fail(error);
+          return;
+        }
+        // A ready answer (a near-cache hit) leaves with the other replies of its turn, without a promise turn.
+        if (outcome instanceof Promise) {
+          outcome.then((result) => batching.defer(turn, () => answer(result)), fail);
+        } else {
+          batching.defer(turn, () => answer(outcome));
         }
       },
     });

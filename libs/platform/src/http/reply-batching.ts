@@ -8,27 +8,31 @@
  */
 export class ReplyBatching {
   private turn = 0;
-  private ending: Promise<void> | undefined;
-  private endTurn: (() => void) | undefined;
+  private scheduled = false;
+  private deferred: (() => void)[] = [];
   private readonly advance = () => {
     this.turn++;
-    const endTurn = this.endTurn;
-    this.ending = undefined;
-    this.endTurn = undefined;
-    endTurn?.();
+    this.scheduled = false;
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const send of deferred) send();
   };
 
   /** The turn a request is read in; call when it starts. */
   begin(): number {
-    if (this.ending === undefined) {
-      this.ending = new Promise<void>((resolve) => (this.endTurn = resolve));
+    if (!this.scheduled) {
+      this.scheduled = true;
       setImmediate(this.advance);
     }
     return this.turn;
   }
 
-  /** Resolves at once if the turn `started` is over, else when it ends (one timer for all its replies). */
-  release(started: number): Promise<void> | undefined {
-    return started === this.turn ? this.ending : undefined;
+  /**
+   * Runs `send` when the turn `started` ends (one timer for all its replies), or at once if it is over. `send`
+   * must not throw: it runs with the turn's other replies.
+   */
+  defer(started: number, send: () => void): void {
+    if (started === this.turn && this.scheduled) this.deferred.push(send);
+    else send();
   }
 }
