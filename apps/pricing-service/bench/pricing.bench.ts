@@ -2,8 +2,9 @@
 // the same service with PRICING_CACHE=off (PostgreSQL every time), against a bare Fastify route that sends the
 // same Redis work (the rate limiter's fixed-window script on the rate Redis + a GET of the cached price on the
 // cache Redis), plus Redis commands per request per workload from the servers' INFO commandstats.
-// `npm run bench:pricing`; BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (2),
-// BENCH_CONNECTIONS (50), BENCH_VARIANT_S (3: the quick run that picks the bare route's faster variant).
+// `npm run bench:pricing`; BENCH_DURATION_S (default 4), BENCH_WARMUP_S (1), BENCH_ROUNDS (6),
+// BENCH_CONNECTIONS (50), BENCH_VARIANT_S (3: the quick run that picks the bare route's faster variant). The req/s
+// ratio is the median of per-round ratios (`pairedRatio`).
 // Needs the infrastructure up (`npm run infra -- up`).
 //
 // The services run as child processes through @swc-node/register (tsx emits no decorator metadata, NestJS needs
@@ -32,7 +33,14 @@ import {
   pricingRateLimitPolicies,
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
-import { load, median, redisCpuSeconds, positive, type LoadResult } from '../../../test/support/bench-load';
+import {
+  load,
+  median,
+  pairedRatio,
+  redisCpuSeconds,
+  positive,
+  type LoadResult,
+} from '../../../test/support/bench-load';
 import { cpuSeconds, type Child } from '../../../test/support/bench-processes';
 import { benchInfra, benchRun, cpuProfileArgs, startService } from '../../../test/support/bench-services';
 import {
@@ -45,9 +53,9 @@ import {
 } from './redis-commands';
 
 const SECRET = 'pricing-bench-secret-pricing-bench-secret';
-const DURATION_S = positive('BENCH_DURATION_S', 8);
-const WARMUP_S = positive('BENCH_WARMUP_S', 2);
-const ROUNDS = positive('BENCH_ROUNDS', 2);
+const DURATION_S = positive('BENCH_DURATION_S', 4);
+const WARMUP_S = positive('BENCH_WARMUP_S', 1);
+const ROUNDS = positive('BENCH_ROUNDS', 6);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
 const VARIANT_S = positive('BENCH_VARIANT_S', 3);
 /** The config's maximum: 50 connections for ~60 s stay far below it, nothing is rejected. */
@@ -319,7 +327,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `  autocannon: ${CONNECTIONS} connections, POST with JSON body, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run,` +
-        ` ${ROUNDS} round(s), alternating order; medians. Commands: CONFIG RESETSTAT before, INFO commandstats after each measured run`,
+        ` ${ROUNDS} round(s), alternating order; medians (the req/s ratio: of the rounds' ratios). Commands: CONFIG RESETSTAT before, INFO commandstats after each measured run`,
     );
 
     const target = (
@@ -436,9 +444,10 @@ async function main(): Promise<void> {
     const by = Object.fromEntries(rows.map((r) => [r.t.key, r])) as Record<Key, (typeof rows)[number]>;
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     console.log('');
-    const ratio = by.cached.rps / by.bare.rps;
+    const paired = pairedRatio(by.cached.t.runs, by.bare.t.runs);
     console.log(
-      `  ${'cached service / bare route, req/s'.padEnd(40)} ${ratio.toFixed(2)}x  (target >= 0.8x)  ${mark(ratio >= 0.8)}`,
+      `  ${'cached service / bare route, req/s'.padEnd(40)} ${paired.median.toFixed(2)}x  (target >= 0.8x)  ${mark(paired.median >= 0.8)}` +
+        `  rounds ${paired.rounds.map((r) => r.toFixed(2)).join(' ')}`,
     );
     console.log(
       `  ${'cached service / bare route, p99'.padEnd(40)} ${(by.cached.p99 / by.bare.p99).toFixed(2)}x  (${by.cached.p99.toFixed(1)} vs ${by.bare.p99.toFixed(1)} ms)`,
