@@ -1,11 +1,35 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConnection } from '../../src/clients/redis-connection';
 import { HotKeyTracker } from '../../src/hot-keys/hot-key-tracker';
+import type { RedisKey } from '../../src/keys/key-factory';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { openConnection, testKeys } from '../support/runtime-fixtures';
 
 const keys = testKeys();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A tracker sampling at 0.5 whose draws fall under the rate exactly every fourth time (1 read in 4 recorded). */
+function everyFourthRecorded(connection: RedisConnection): HotKeyTracker {
+  let draw = 0;
+  return new HotKeyTracker({
+    connection,
+    sampleRate: 0.5,
+    ttlSeconds: 60,
+    random: () => (draw++ % 4 === 0 ? 0.1 : 0.9),
+  });
+}
+
+/** A set given as a function that counts how often it is built. */
+function lazySetOf(set: RedisKey): { build: () => RedisKey; built: () => number } {
+  let built = 0;
+  return {
+    build: () => {
+      built++;
+      return set;
+    },
+    built: () => built,
+  };
+}
 
 describe('HotKeyTracker', () => {
   let connection: RedisConnection;
@@ -37,24 +61,12 @@ describe('HotKeyTracker', () => {
   });
 
   it('builds a set given as a function only for the reads it records', async () => {
-    let draw = 0;
-    // Every fourth read is drawn under the rate: 100 reads -> 25 recorded.
-    const tracker = new HotKeyTracker({
-      connection,
-      sampleRate: 0.5,
-      ttlSeconds: 60,
-      random: () => (draw++ % 4 === 0 ? 0.1 : 0.9),
-    });
-    let built = 0;
+    const tracker = everyFourthRecorded(connection); // 100 reads -> 25 recorded
     const set = keys.key('test-cache', 't1', 'hot', 'v2-lazy');
-    for (let i = 0; i < 100; i++) {
-      tracker.sample(() => {
-        built++;
-        return set;
-      }, 'offer-a');
-    }
+    const lazy = lazySetOf(set);
+    for (let i = 0; i < 100; i++) tracker.sample(lazy.build, 'offer-a');
     await sleep(100);
-    expect(built).toBe(25);
+    expect(lazy.built()).toBe(25);
     expect(Number(await connection.client.zscore(set.key, 'offer-a'))).toBe(25);
   });
 
@@ -79,23 +91,12 @@ describe('HotKeyTracker', () => {
   });
 
   it('counts a share of reads in process, building the set only for those, and sends them when flushed', async () => {
-    let draw = 0;
-    // Every fourth read is drawn under the rate: 200 reads of offer-a and 40 of offer-b -> 50 and 10 counted.
-    const tracker = new HotKeyTracker({
-      connection,
-      sampleRate: 0.5,
-      ttlSeconds: 60,
-      random: () => (draw++ % 4 === 0 ? 0.1 : 0.9),
-    });
-    let built = 0;
+    const tracker = everyFourthRecorded(connection); // 200 reads of offer-a, 40 of offer-b -> 50 and 10 counted
     const set = keys.key('test-cache', 't1', 'hot', 'v3-sampled');
-    const lazySet = () => {
-      built++;
-      return set;
-    };
-    for (let i = 0; i < 200; i++) tracker.countSampled(lazySet, 'offer-a');
-    for (let i = 0; i < 40; i++) tracker.countSampled(lazySet, 'offer-b');
-    expect(built).toBe(60);
+    const lazy = lazySetOf(set);
+    for (let i = 0; i < 200; i++) tracker.countSampled(lazy.build, 'offer-a');
+    for (let i = 0; i < 40; i++) tracker.countSampled(lazy.build, 'offer-b');
+    expect(lazy.built()).toBe(60);
     expect(await connection.client.exists(set.key)).toBe(0); // nothing sent before the flush
     await tracker.flush();
     expect(await connection.client.zrevrange(set.key, 0, -1, 'WITHSCORES')).toEqual([
