@@ -101,3 +101,14 @@ export async function cacheEventsOf(url: string, family: string): Promise<Record
   for (const m of text.matchAll(pattern)) events[m[1]!] = Number(m[2]);
   return events;
 }
+
+/** Redis commands the instance has sent for these key families (its runtime's command histogram). */
+export async function redisCommandsOf(url: string, families: string[]): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^redis_runtime_command_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
+    const family = /family="([^"]+)"/.exec(m[1]!)?.[1];
+    if (family !== undefined && families.includes(family)) total += Number(m[2]);
+  }
+  return total;
+}

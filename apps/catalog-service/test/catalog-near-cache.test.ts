@@ -1,19 +1,8 @@
 import { countQueries } from '@cpq/platform';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cacheEventsOf } from '../../../test/support/service-instance';
+import { cacheEventsOf, redisCommandsOf } from '../../../test/support/service-instance';
 import { uniqueId } from '../../../test/support/unique';
 import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
-
-/** Redis commands the instance has sent for these key families (its runtime's command histogram). */
-async function redisCommandsOf(url: string, families: string[]): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const m of text.matchAll(/^redis_runtime_command_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
-    const family = /family="([^"]+)"/.exec(m[1]!)?.[1];
-    if (family !== undefined && families.includes(family)) total += Number(m[2]);
-  }
-  return total;
-}
 
 const delta = (after: Record<string, number>, before: Record<string, number>, event: string) =>
   (after[event] ?? 0) - (before[event] ?? 0);

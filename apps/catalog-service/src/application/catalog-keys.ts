@@ -2,6 +2,8 @@ import { type KeyFactory, type RedisKey } from '@cpq/redis-runtime';
 
 /** Offer keys kept at most, across tenants and versions; all are dropped when the limit is passed. */
 const KEPT_OFFER_KEYS_LIMIT = 100_000;
+/** Tenants whose keys are kept at most; all are dropped when the limit is passed. */
+const KEPT_TENANTS_LIMIT = 10_000;
 /** Versions whose offer keys are kept per tenant (the current one and a few still read by version). */
 const KEPT_VERSIONS_PER_TENANT = 4;
 
@@ -15,7 +17,7 @@ interface TenantKeys {
  *
  * The current-version pointer and offer keys are built once and kept: the near-cached offer read looks both up on
  * every request, and a freshly built key string has to be flattened and hashed for the lookup (about 0.3 µs each),
- * while a kept one carries its hash. Bounded: a limit on kept offer keys, a few versions per tenant.
+ * while a kept one carries its hash. Bounded: limits on kept tenants and offer keys, a few versions per tenant.
  */
 export class CatalogKeys {
   private readonly kept = new Map<string, TenantKeys>();
@@ -68,7 +70,7 @@ export class CatalogKeys {
     if (tenant === undefined) {
       // Built first: an invalid tenant id throws here and is never kept.
       tenant = { current: this.keys.key('catalog-current', tenantId, 'version'), offersByVersion: new Map() };
-      if (this.kept.size >= KEPT_OFFER_KEYS_LIMIT) this.forgetAll();
+      if (this.kept.size >= KEPT_TENANTS_LIMIT) this.forgetAll();
       this.kept.set(tenantId, tenant);
     }
     return tenant;

@@ -78,6 +78,21 @@ export function registerFastRoutes(
     const body = route.body ? new ZodValidationPipe(route.body, 'body') : undefined;
     const requiredRoles = route.roles ?? [];
     const status = route.status ?? 200;
+    const inputOf = (request: FastifyRequest, reply: FastifyReply, principal: Principal) => ({
+      params: params.transform(request.params),
+      query: query ? query.transform(request.query) : undefined,
+      body: body ? body.transform(request.body) : undefined,
+      principal,
+      reply,
+    });
+    const answer = (request: FastifyRequest, reply: FastifyReply, result: unknown) => {
+      try {
+        if (status !== 200) void reply.status(status);
+        void reply.send(result);
+      } catch (error) {
+        void sendProblem(request, reply, error);
+      }
+    };
     instance.route({
       method: route.method,
       url: route.url,
@@ -86,22 +101,6 @@ export function registerFastRoutes(
       errorHandler: (error, request, reply) => sendProblem(request, reply, error),
       handler: (request, reply) => {
         const turn = batching.begin();
-        const fail = (error: unknown) => void sendProblem(request, reply, error);
-        const answer = (result: unknown) => {
-          try {
-            if (status !== 200) void reply.status(status);
-            void reply.send(result);
-          } catch (error) {
-            fail(error);
-          }
-        };
-        const inputFor = (principal: Principal) => ({
-          params: params.transform(request.params),
-          query: query ? query.transform(request.query) : undefined,
-          body: body ? body.transform(request.body) : undefined,
-          principal,
-          reply,
-        });
         let outcome: unknown;
         try {
           const authorized = authorize(verifier, {
@@ -112,17 +111,20 @@ export function registerFastRoutes(
           });
           outcome =
             authorized instanceof Promise
-              ? authorized.then((principal) => route.handle(inputFor(principal)))
-              : route.handle(inputFor(authorized));
+              ? authorized.then((principal) => route.handle(inputOf(request, reply, principal)))
+              : route.handle(inputOf(request, reply, authorized));
         } catch (error) {
-          fail(error);
+          void sendProblem(request, reply, error);
           return;
         }
         // A ready answer (a near-cache hit) leaves with the other replies of its turn, without a promise turn.
         if (outcome instanceof Promise) {
-          outcome.then((result) => batching.defer(turn, () => answer(result)), fail);
+          outcome.then(
+            (result) => batching.defer(turn, () => answer(request, reply, result)),
+            (error: unknown) => void sendProblem(request, reply, error),
+          );
         } else {
-          batching.defer(turn, () => answer(outcome));
+          batching.defer(turn, () => answer(request, reply, outcome));
         }
       },
     });
