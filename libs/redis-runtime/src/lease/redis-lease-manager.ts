@@ -68,6 +68,8 @@ export class RedisLeaseManager implements LeaseManager {
     const waited = () => (performance.now() - startedAt) / 1000;
     for (let attempt = 0; ; attempt++) {
       const sentAt = performance.now();
+      // A command sent on a ready connection may run even when its reply never comes (timeout, dropped socket).
+      const mayRun = this.connection.ready;
       let reply;
       try {
         const raw = await this.connection.script(
@@ -78,6 +80,7 @@ export class RedisLeaseManager implements LeaseManager {
         reply = decodeLeaseReply('acquireLease', raw);
       } catch (error) {
         this.connection.metrics.lease(this.family.name, 'error', waited());
+        if (mayRun) this.releaseAbandoned(resource, leaseKey, token, ttlMs);
         throw error;
       }
       if (reply.code === LeaseReplyCode.Ok) {
@@ -147,6 +150,35 @@ export class RedisLeaseManager implements LeaseManager {
         ),
       );
     }
+  }
+
+  /**
+   * An acquire the caller gave up on may still run on the server (it was sent; only the reply was lost) and leave
+   * a lease nobody holds, blocking the resource until its TTL. Its token is released in the background: on the
+   * same connection the release runs after the acquire, and a release that fails is retried until the TTL would
+   * have freed the lease anyway. A release of a lease that was never taken is a harmless no-op.
+   */
+  private releaseAbandoned(resource: LeaseResource, leaseKey: RedisKey, token: string, ttlMs: number): void {
+    const giveUpAt = performance.now() + ttlMs;
+    const attempt = (n: number): void => {
+      this.connection
+        .script('releaseLease', [leaseKey], [token])
+        .then(
+          (raw) => {
+            if (decodeLeaseReply('releaseLease', raw).code !== LeaseReplyCode.Ok) return;
+            this.logger.warn(
+              { family: this.family.name, tenant: hashForLog(resource.tenant) },
+              'released a lease taken by an acquire whose reply was lost',
+            );
+          },
+          () => {
+            const delay = retryDelayMs(n, -1, giveUpAt - performance.now());
+            if (performance.now() + delay < giveUpAt) setTimeout(() => attempt(n + 1), delay).unref();
+          },
+        )
+        .catch(() => undefined); // an unreadable reply: the lease, if any, expires by its TTL
+    };
+    attempt(0);
   }
 
   private ttlMs(ttlMs: number | undefined): number {

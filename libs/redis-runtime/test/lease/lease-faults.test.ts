@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRuntimeError, RedisUnavailableError } from '../../src/errors';
+import { RedisRuntimeError, RedisTimeoutError, RedisUnavailableError } from '../../src/errors';
 import { RedisLeaseManager } from '../../src/lease/redis-lease-manager';
 import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
@@ -8,6 +8,8 @@ import { metricValue, openConnection, testKeys } from '../support/runtime-fixtur
 
 // The production budget of a lease command is 30 ms; failing fast must stay well inside 100 ms.
 const FAIL_FAST_BUDGET_MS = 100;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,5 +53,37 @@ describe('RedisLeaseManager when Redis fails', () => {
     const after = await leases.acquire(resource, { ttlMs: 5000 });
     if (!after.acquired) throw new Error('expected to acquire after the restart');
     expect(after.lease.fencingToken).toBeGreaterThan(before.lease.fencingToken);
+  });
+  it('an acquire that timed out leaves no lease behind once Redis runs the late script', async () => {
+    // 100 ms budget: the acquire times out after 100-150 ms; a pause under 1 s keeps the connection (the
+    // sweeper drops a connection only once its oldest command has waited 1 s), so the server still receives
+    // and runs the script when it wakes up, after the client gave up on it.
+    const connection = await openConnection('rate', redis.url, { commandTimeoutMs: 100 });
+    connection.client.on('error', () => {});
+    const keys = testKeys();
+    const leases = new RedisLeaseManager({ connection, keys, family: 'test-lease' });
+    const resource = { tenant: uniqueId('tn'), id: uniqueId('res') };
+    const [holderKey, fenceKey] = (['holder', 'fence'] as const).map(
+      (which) => keys.key('test-lease', resource.tenant, resource.id, which).key,
+    );
+
+    redis.pause();
+    let error: unknown;
+    try {
+      error = await leases.acquire(resource, { ttlMs: 30_000 }).catch((e: unknown) => e);
+    } finally {
+      await sleep(100);
+      redis.resume();
+    }
+    expect(error).toBeInstanceOf(RedisTimeoutError);
+
+    // The late script did run (it wrote the fence counter); the lease it took must not block the resource.
+    await connection.client.ping();
+    expect(await connection.client.exists(fenceKey!)).toBe(1);
+    await expect
+      .poll(async () => (await connection.client.exists(holderKey!)) === 0, { timeout: 2000, interval: 50 })
+      .toBe(true);
+    const next = await leases.acquire(resource, { ttlMs: 5000 });
+    expect(next.acquired).toBe(true);
   });
 });
