@@ -100,6 +100,7 @@ export type {
   RateLimitScope,
   RateLimitFailureMode,
 } from './rate-limit/rate-limit-policy';
+export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/rate-limit-policy';
 export {
   combineDecisions,
   type RateLimitDecision,

@@ -30,6 +30,10 @@ describe('compilePolicy', () => {
   it.each<[string, Partial<RateLimitPolicy>]>([
     ['a zero limit', { algorithm: 'fixed-window', limit: 0, windowSeconds: 1 }],
     ['a fractional limit', { algorithm: 'sliding-log', limit: 1.5, windowSeconds: 1 }],
+    [
+      'a sliding log above 10,000 per window (one member per unit: memory and script time)',
+      { algorithm: 'sliding-log', limit: 10_001, windowSeconds: 60 },
+    ],
     ['a sub-millisecond window', { algorithm: 'sliding-counter', limit: 1, windowSeconds: 0.0001 }],
     ['no refill', { algorithm: 'token-bucket', capacity: 5, refillPerSecond: 0 }],
     ['an unknown algorithm', { algorithm: 'leaky' as never, limit: 1, windowSeconds: 1 }],

@@ -56,6 +56,13 @@ export const RATE_LIMIT_SCRIPTS: Readonly<Record<RateLimitAlgorithm, string>> = 
   'token-bucket': 'tokenBucket',
 };
 
+/**
+ * Largest `limit` of a `sliding-log` policy. The log keeps one sorted-set member per unit of every request in the
+ * window, so its memory and the time one script call takes to add a request's units (or trim them again) grow
+ * with the limit, on the Redis every limited request waits for. Larger quotas belong to `sliding-counter`.
+ */
+export const MAX_SLIDING_LOG_LIMIT = 10_000;
+
 /** The scripts keep a key this much longer than it is needed. */
 const TTL_BUFFER_SECONDS = 1;
 
@@ -102,6 +109,8 @@ export function compilePolicy(
     argv = [String(policy.capacity), String(policy.refillPerSecond)];
   } else {
     if (!isPositiveInt(policy.limit)) fail('limit must be a positive integer');
+    if (policy.algorithm === 'sliding-log' && policy.limit > MAX_SLIDING_LOG_LIMIT)
+      fail(`a sliding log holds one member per unit: limit must be <= ${MAX_SLIDING_LOG_LIMIT}`);
     windowMs = policy.windowSeconds * 1000;
     if (!isPositiveInt(windowMs)) fail('windowSeconds must be a positive whole number of milliseconds');
     limit = policy.limit;

@@ -63,7 +63,9 @@ end
 if reply[1] == 1 then
   for i = 1, n do
     local windowMs = tonumber(ARGV[2 * i + 1])
-    redis.call('SET', KEYS[i], windows[i] .. ':' .. (currents[i] + cost) .. ':' .. previous[i], 'PX', resets[i] + windowMs + 1000)
+    -- %d, not `..`: Lua writes numbers with 14 significant digits, which would lose units of counts above 10^14
+    local state = string.format('%d:%d:%d', windows[i], currents[i] + cost, previous[i])
+    redis.call('SET', KEYS[i], state, 'PX', resets[i] + windowMs + 1000)
   end
 end
 return reply

@@ -4,7 +4,8 @@
   dimension has room.
 
   KEYS[i]       log of dimension i (sorted set: member "<ms>-<request id>-<unit>", score ms)
-  ARGV[1]       cost (units this request consumes; one member each)
+  ARGV[1]       cost (units this request consumes; one member each, so the policy caps the limit and with it
+                the members one call can add: MAX_SLIDING_LOG_LIMIT in rate-limit-policy.ts)
   ARGV[2]       request id, unique per call (keeps members distinct within one millisecond)
   ARGV[2i+1]    limit of dimension i
   ARGV[2i+2]    window length of dimension i, ms
@@ -14,6 +15,7 @@
   Key TTL: window + 1 s.
 ]]
 -- @include "rateLimitClock"
+local ZADD_CHUNK = 1000 -- members per ZADD
 local now = rateLimitNowMs()
 local cost = tonumber(ARGV[1])
 local n = #KEYS
@@ -46,13 +48,21 @@ for i = 1, n do
 end
 
 if reply[1] == 1 then
-  local members = {}
+  -- ZADD in chunks: unpack() of more than about 8000 values overflows Lua's stack, and the script would fail
+  -- after the check had allowed the request.
+  local chunks, chunk = {}, {}
   for u = 1, cost do
-    members[2 * u - 1] = now
-    members[2 * u] = now .. '-' .. ARGV[2] .. '-' .. u
+    chunk[#chunk + 1] = now
+    chunk[#chunk + 1] = now .. '-' .. ARGV[2] .. '-' .. u
+    if #chunk == 2 * ZADD_CHUNK or u == cost then
+      chunks[#chunks + 1] = chunk
+      chunk = {}
+    end
   end
   for i = 1, n do
-    redis.call('ZADD', KEYS[i], unpack(members))
+    for c = 1, #chunks do
+      redis.call('ZADD', KEYS[i], unpack(chunks[c]))
+    end
     redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 * i + 2]) + 1000)
   end
 end
