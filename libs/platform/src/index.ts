@@ -61,4 +61,5 @@ export * from './database';
 // events: outbox, relay, inbox, consumer
 export * from './events';
 export * from './idempotency';
+export * from './jobs';
 export * from './service';
