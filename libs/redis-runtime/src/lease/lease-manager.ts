@@ -50,14 +50,12 @@ export type LeaseWork<T> = (lease: Lease, signal: AbortSignal) => Promise<T>;
 /**
  * Short-lived mutual exclusion with fencing tokens. A lease avoids wasted duplicate work; it never makes a write
  * correct on its own: a holder can pause past its TTL and wake up after another holder took over. Correctness
- * comes from the resource refusing stale tokens, e.g. in PostgreSQL:
+ * comes from the resource refusing stale tokens, e.g. in PostgreSQL (the platform's `FencedJobRunner` does this
+ * for jobs, with `<schema>.job_fences`):
  *
  * ```sql
- * insert into runtime.fenced_resources (resource_id, fencing_token, payload, updated_at)
- * values ($1, $2, $3, now())
- * on conflict (resource_id) do update
- *   set fencing_token = excluded.fencing_token, payload = excluded.payload, updated_at = now()
- *   where fenced_resources.fencing_token < excluded.fencing_token
+ * update <table> set ..., fencing_token = $token
+ *  where id = $id and fencing_token < $token
  * -- 0 rows affected: a newer holder wrote first; this holder's lease is gone, stop.
  * ```
  */

@@ -65,9 +65,7 @@ describe('large costs', () => {
     '%s: counts costs above 10^14 exactly (no number formatting in the script loses digits)',
     async (algorithm) => {
       const cost = 2 ** 50 + 1; // 1,125,899,906,842,625: %.14g would write it as 1.1258999068426e+15
-      const rl = limiter(connection, testKeys(), [
-        policy('huge', algorithm, 2 * cost, 40_000),
-      ]);
+      const rl = limiter(connection, testKeys(), [policy('huge', algorithm, 2 * cost, 40_000)]);
       const first = await rl.check('t1', user('huge'), cost);
       expect(first).toMatchObject({ allowed: true, source: 'redis' });
       const second = await rl.check('t1', user('huge'), cost);
