@@ -28,7 +28,7 @@ export default [
   },
   {
     // Integration tests and benchmarks share the repository-level test support (test/support), not a project.
-    files: ['**/test/**/*.ts', 'test/**/*.ts', 'apps/*/bench/**/*.ts'],
+    files: ['**/test/**/*.ts', 'test/**/*.ts', 'apps/*/bench/**/*.ts', 'libs/*/bench/**/*.ts'],
     // ... and read JSON response bodies, which are `any` by nature.
     rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -1,7 +1,8 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-// Two tiers with a visible seam: `unit` (*.spec.ts next to the code, pure logic, no servers) and
+// Two tiers with a visible seam: `unit` (*.spec.ts next to the code, pure logic, no servers; also the pure helpers of
+// test/support, e.g. the bench docs renderer) and
 // `integration` (test/**/*.test.ts against real PostgreSQL, Redis and Kafka, brought up by the global setup).
 // Files listed in SERIAL run in a project of their own, after the others (`groupOrder`), alone.
 const SERIAL = [
@@ -23,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{apps,libs}/*/src/**/*.spec.ts'],
+          include: ['{apps,libs}/*/src/**/*.spec.ts', 'test/support/**/*.spec.ts'],
         },
       },
       {

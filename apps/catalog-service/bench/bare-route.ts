@@ -1,13 +1,17 @@
-// The baseline: a bare Fastify route that does one ioredis GET of the value catalog-service caches for an offer
-// and returns its payload as JSON. No auth, no validation, no logging, no metrics. Run as a child process by
-// catalog.bench.ts with PORT, BARE_APP_ENV, BARE_CATALOG_VERSION and REDIS_CACHE_URL.
+// A baseline: a bare Fastify route that does one ioredis GET of the value catalog-service caches for an offer and
+// returns its payload as JSON. No auth, no validation, no logging, no metrics. Run as a child process by
+// catalog.bench.ts with PORT, BARE_APP_ENV, BARE_CATALOG_VERSION, REDIS_CACHE_URL and BARE_AUTO_PIPELINING
+// (`on`: ioredis `enableAutoPipelining`; the bench runs one process of each and compares with the faster).
 import Fastify from 'fastify';
 import Redis from 'ioredis';
 
 const port = Number(process.env.PORT ?? 0);
 const appEnv = process.env.BARE_APP_ENV ?? 'dev';
 const version = process.env.BARE_CATALOG_VERSION ?? '1';
-const redis = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: false });
+const redis = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379', {
+  lazyConnect: false,
+  enableAutoPipelining: process.env.BARE_AUTO_PIPELINING === 'on',
+});
 const app = Fastify({ logger: false });
 
 app.get('/health/live', async () => ({ status: 'ok' }));

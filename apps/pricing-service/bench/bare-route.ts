@@ -9,7 +9,8 @@
 //
 // Run as a child process by pricing.bench.ts with PORT, BARE_APP_ENV, BARE_PRICE_BOOK_VERSION,
 // BARE_RATE_KEYS (JSON: the two counter keys), BARE_RATE_ARGV (JSON: cost, then limit and window ms per key),
-// REDIS_CACHE_URL and REDIS_RATE_URL.
+// REDIS_CACHE_URL, REDIS_RATE_URL and BARE_AUTO_PIPELINING (`on`: both clients with ioredis
+// `enableAutoPipelining`; the bench runs one process of each, so four variants, and compares with the fastest).
 import Fastify, { type FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { RUNTIME_SCRIPTS } from '@cpq/redis-runtime/src/scripts/script-registry';
@@ -21,8 +22,9 @@ const rateKeys = JSON.parse(process.env.BARE_RATE_KEYS ?? '[]') as string[];
 const rateArgv = JSON.parse(process.env.BARE_RATE_ARGV ?? '[]') as string[];
 const script = RUNTIME_SCRIPTS.get('fixedWindow');
 if (!script) throw new Error('fixedWindow script not found in the runtime scripts');
-const cache = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379');
-const rate = new Redis(process.env.REDIS_RATE_URL ?? 'redis://127.0.0.1:6380');
+const enableAutoPipelining = process.env.BARE_AUTO_PIPELINING === 'on';
+const cache = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining });
+const rate = new Redis(process.env.REDIS_RATE_URL ?? 'redis://127.0.0.1:6380', { enableAutoPipelining });
 const evalArgs: (string | number)[] = [script.sha, rateKeys.length, ...rateKeys, ...rateArgv];
 const app = Fastify({ logger: false });
 

@@ -1,11 +1,17 @@
 // Benchmark (not a test) of POST /v1/tenants/{t}/prices/calculate: pricing-service with its Redis price cache warm,
-// the same service with PRICING_CACHE=off (PostgreSQL every time), against a bare Fastify route that sends the
-// same Redis work (the rate limiter's fixed-window script on the rate Redis + a GET of the cached price on the
-// cache Redis), plus Redis commands per request per workload from the servers' INFO commandstats.
-// `npm run bench:pricing`; BENCH_DURATION_S (default 4), BENCH_WARMUP_S (1), BENCH_ROUNDS (6),
-// BENCH_CONNECTIONS (50), BENCH_VARIANT_S (3: the quick run that picks the bare route's faster variant). The req/s
-// ratio is the median of per-round ratios (`pairedRatio`).
-// Needs the infrastructure up (`npm run infra -- up`).
+// the same service with PRICING_CACHE=off (PostgreSQL every time), against a bare Fastify route at its best that
+// sends the same Redis work (the rate limiter's fixed-window script on the rate Redis + a GET of the cached price on
+// the cache Redis): four variants, `Promise.all` or two awaited commands, ioredis with and without
+// `enableAutoPipelining`; each round compares with the fastest. Then p50/p99 at a fixed offered load, and Redis
+// commands per request per workload from the servers' INFO commandstats.
+// `npm run bench:pricing`; writes .data/bench/pricing.json (`npm run docs:bench` renders it). Needs the
+// infrastructure up (`npm run infra -- up`).
+//
+// Knobs: BENCH_ROUNDS (6), BENCH_DURATION_S (4), BENCH_WARMUP_S (1), BENCH_CONNECTIONS (50), BENCH_FIXED_SHARE
+// (0.5 of the best bare variant's req/s), BENCH_FIXED_ROUNDS (2), BENCH_FIXED_DURATION_S (4). Quick check:
+// BENCH_ROUNDS=2 BENCH_DURATION_S=1 BENCH_WARMUP_S=0.5 BENCH_FIXED_ROUNDS=1 BENCH_FIXED_DURATION_S=1.
+// Experiments (report to .data/bench/experiments/): BENCH_PRELOAD, BENCH_CPU_PROF=on (cached service),
+// BENCH_CPU_PROF_INTERVAL_US.
 //
 // The services run as child processes through @swc-node/register (tsx emits no decorator metadata, NestJS needs
 // it), with the default LOG_LEVEL (info: request logging is part of what is measured), stdout to a file, and
@@ -33,41 +39,66 @@ import {
   pricingRateLimitPolicies,
 } from '../src/application/price-rate-limit';
 import { PricingKeys } from '../src/application/pricing-keys';
+import type { Child } from '../../../test/support/bench-processes';
 import {
-  load,
-  median,
-  pairedRatio,
-  redisCpuSeconds,
+  BENCH_REPORT_DIR,
   positive,
-  type LoadResult,
-} from '../../../test/support/bench-load';
-import { cpuSeconds, type Child } from '../../../test/support/bench-processes';
+  ratioOfRounds,
+  runBench,
+  writeBenchReport,
+  type BenchCheck,
+  type BenchRatio,
+} from '../../../test/support/bench-report';
+import {
+  bestMedian,
+  contenderOf,
+  measureFixedLoad,
+  measureRounds,
+  roundsOf,
+  type HttpContender,
+} from '../../../test/support/bench-rounds';
 import { benchInfra, benchRun, cpuProfileArgs, startService } from '../../../test/support/bench-services';
 import {
   addCounts,
   commandStats,
   luaCommandNames,
-  resetStats,
   splitCommands,
+  subtractCounts,
   type CommandCounts,
 } from './redis-commands';
 
 const SECRET = 'pricing-bench-secret-pricing-bench-secret';
+const ROUNDS = positive('BENCH_ROUNDS', 6);
 const DURATION_S = positive('BENCH_DURATION_S', 4);
 const WARMUP_S = positive('BENCH_WARMUP_S', 1);
-const ROUNDS = positive('BENCH_ROUNDS', 6);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
-const VARIANT_S = positive('BENCH_VARIANT_S', 3);
-/** The config's maximum: 50 connections for ~60 s stay far below it, nothing is rejected. */
+const FIXED_SHARE = positive('BENCH_FIXED_SHARE', 0.5);
+const FIXED_ROUNDS = positive('BENCH_FIXED_ROUNDS', 2);
+const FIXED_DURATION_S = positive('BENCH_FIXED_DURATION_S', 4);
+/** The config's maximum: 50 connections for a few minutes stay far below it, nothing is rejected. */
 const LIMIT_PER_MIN = 10_000_000;
 const USER = 'bench-user';
-/** Experiments only: `-r` preload and `--cpu-prof` for the cached service (profiles go to the log folder). */
 const PRELOAD = process.env.BENCH_PRELOAD;
 const CPU_PROF = process.env.BENCH_CPU_PROF === 'on';
-/** Sampling interval of those profiles, µs (Node's default is 1000). */
 const CPU_PROF_INTERVAL_US = positive('BENCH_CPU_PROF_INTERVAL_US', 1000);
+const EXPERIMENT = Boolean(PRELOAD || CPU_PROF);
 
-/** A hand-checked entry (the integration test's): 150000 minor units, term, segment, region and tier adjustments. */
+const METHOD = [
+  'autocannon, closed loop at saturation: 50 connections on loopback, one request in flight each, a POST with a',
+  'JSON body. Each round measures every contender back to back (warm-up discarded, then the measured run), in',
+  "alternating order; a contender's figures are medians over the rounds. A ratio is the median of per-round ratios,",
+  "each taken against the fastest of the bare route's four variants in that round: the same EVALSHA (the library's",
+  "fixed-window script, same keys and ARGV as the service's tenant + user check) on the rate Redis and GET of the",
+  'cached price on the cache Redis, sent with Promise.all or awaited one after the other, by ioredis with or',
+  'without enableAutoPipelining (two processes, two routes each). Every contender answers 200 with the cached',
+  "payload before anything is measured. p50/p99 at saturation from every response's own time. CPU per request: the",
+  'serving process (/proc), the load generator, both Redis servers (INFO cpu; shared servers also count other',
+  'clients). Commands per request: INFO commandstats before and after each measured run (calls made inside the',
+  'scripts apart), over requests sent. Fixed load: an open-loop paced loader releases requests in 1 ms ticks at a',
+  "share of the best bare variant's median req/s over the same 50 connections; a request that finds no free",
+  'connection queues and its wait counts.',
+].join(' ');
+
 const FIBER = {
   offerId: 'fiber-1g',
   currency: 'USD',
@@ -90,26 +121,8 @@ const REQUEST = {
 };
 const BODY = JSON.stringify(REQUEST);
 
-type Key = 'bare' | 'cached' | 'uncached';
-interface Target {
-  key: Key;
-  label: string;
-  url: string;
-  headers: Record<string, string>;
-  runs: LoadResult[];
-  rate: CommandCounts;
-  cache: CommandCounts;
-  rateLua: number;
-  /** Requests sent over the measured runs: the denominator of commands per request. */
-  served: number;
-  /** The serving process. */
-  child: Child;
-  /** Its CPU time per request, µs, per measured run. */
-  cpuUs: number[];
-  /** The same for the load generator (this process) and the two Redis servers together. */
-  clientCpuUs: number[];
-  redisCpuUs: number[];
-}
+const CACHED = 'service, price cache warm';
+const UNCACHED = 'service, PRICING_CACHE=off (PostgreSQL)';
 
 async function post(url: string, headers: Record<string, string>, body: string) {
   const response = await fetch(url, {
@@ -121,6 +134,7 @@ async function post(url: string, headers: Record<string, string>, body: string) 
 }
 
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
   const { appEnv, tenant, logDir } = benchRun();
   const children: Child[] = [];
   const cacheRedis = new Redis(benchInfra.REDIS_CACHE_URL);
@@ -232,252 +246,184 @@ async function main(): Promise<void> {
     }
     const script = RUNTIME_SCRIPTS.get('fixedWindow')!;
 
-    const bare = await startService({
-      name: 'bare-fastify-redis',
-      main: 'apps/pricing-service/bench/bare-route.ts',
-      logDir,
-      env: {
-        BARE_APP_ENV: appEnv,
-        BARE_PRICE_BOOK_VERSION: String(version),
-        BARE_RATE_KEYS: JSON.stringify(rateKeys),
-        BARE_RATE_ARGV: JSON.stringify(rateArgv),
-      },
+    const bareProcess = async (autoPipelining: 'on' | 'off') => {
+      const child = await startService({
+        name: autoPipelining === 'on' ? 'bare-fastify-redis-autopipelining' : 'bare-fastify-redis',
+        main: 'apps/pricing-service/bench/bare-route.ts',
+        logDir,
+        env: {
+          BARE_APP_ENV: appEnv,
+          BARE_PRICE_BOOK_VERSION: String(version),
+          BARE_RATE_KEYS: JSON.stringify(rateKeys),
+          BARE_RATE_ARGV: JSON.stringify(rateArgv),
+          BARE_AUTO_PIPELINING: autoPipelining,
+        },
+      });
+      children.push(child);
+      return child;
+    };
+    const bare = await bareProcess('off');
+    const bareAp = await bareProcess('on');
+    const bareVariant = (
+      child: Child,
+      variant: 'concurrent' | 'sequential',
+      label: string,
+    ): HttpContender => ({
+      name: `bare Fastify, ${label}${child === bareAp ? ', enableAutoPipelining' : ''}`,
+      child,
+      url: `${child.url}/${variant}${path}`,
+      body: BODY,
     });
-    children.push(bare);
+    const bares = [
+      bareVariant(bare, 'concurrent', 'Promise.all of the two'),
+      bareVariant(bare, 'sequential', 'two awaited commands'),
+      bareVariant(bareAp, 'concurrent', 'Promise.all of the two'),
+      bareVariant(bareAp, 'sequential', 'two awaited commands'),
+    ];
+    const contenders: HttpContender[] = [
+      ...bares,
+      { name: CACHED, child: cached, url: cached.url + path, headers: auth, body: BODY },
+      { name: UNCACHED, child: uncached, url: uncached.url + path, headers: auth, body: BODY },
+    ];
 
-    // Every target answers 200 with the cached payload before anything is measured.
-    const bodyNotes: string[] = [];
-    const check = async (
-      name: string,
-      url: string,
-      headers: Record<string, string>,
-      ignoreCalculatedAt = false,
-    ) => {
-      const answer = await post(url, headers, BODY);
-      if (answer.status !== 200) throw new Error(`${name} answered ${answer.status}: ${answer.text}`);
+    // Every contender answers 200 with the cached payload before anything is measured.
+    for (const c of contenders) {
+      const answer = await post(c.url, c.headers ?? {}, BODY);
+      if (answer.status !== 200) throw new Error(`${c.name} answered ${answer.status}: ${answer.text}`);
       const got = JSON.parse(answer.text) as Record<string, unknown>;
       const want = { ...(stored.payload as Record<string, unknown>) };
-      if (ignoreCalculatedAt) {
-        delete got.calculatedAt;
+      if (c.name === UNCACHED) {
+        delete got.calculatedAt; // computed now, not read from the cache
         delete want.calculatedAt;
       }
       if (!isDeepStrictEqual(got, want))
-        throw new Error(`${name} body differs from the cached payload:\n${answer.text}`);
-      bodyNotes.push(name);
-    };
-    const bareUrl = (variant: string) => `${bare.url}/${variant}${path}`;
-    await check('bare concurrent', bareUrl('concurrent'), {});
-    await check('bare sequential', bareUrl('sequential'), {});
-    await check('cached', cached.url + path, auth);
-    await check('uncached (calculatedAt aside)', uncached.url + path, auth, true);
-
-    const assertAlive = () => {
-      for (const child of children) {
-        const reason = child.exitReason();
-        if (reason) {
-          throw new Error(
-            `${child.name} stopped during the benchmark (${reason}); not sent by this script. Something else on the machine ` +
-              `signalled it (see ${child.logFile}); rerun when nothing else is running.`,
-          );
-        }
-      }
-    };
+        throw new Error(`${c.name} body differs from the cached payload:\n${answer.text}`);
+    }
 
     console.log(`pricing-service calculate benchmark  (node ${process.version}, ${cpus().length} CPUs)`);
-    console.log(
-      `  APP_ENV=${appEnv} tenant=${tenant} price book v${version}, POST ${path.replace(tenant, '{t}')} ${BODY}`,
-    );
+    console.log(`  APP_ENV=${appEnv} price book v${version}, POST ${path.replace(tenant, '{t}')} ${BODY}`);
     console.log(`  price key ${priceKey} (${raw.length} B stored, ttl ${ttl} s)`);
     console.log(
       `  rate keys ${rateKeys.join(', ')}; EVALSHA fixedWindow ${script.sha.slice(0, 12)}… 2 keys, ARGV ${rateArgv.join(' ')}`,
     );
     console.log(
-      `  services: LOG_LEVEL=info (stdout -> ${join('.data', 'bench', appEnv)}/*.log), limits ${LIMIT_PER_MIN}/min tenant and user,` +
-        ` startup ${startupS.toFixed(1)} s for both`,
+      `  services: LOG_LEVEL=info (stdout -> ${join('.data', 'bench', appEnv)}/*.log), limits ${LIMIT_PER_MIN}/min, startup ${startupS.toFixed(1)} s`,
     );
-    if (PRELOAD || CPU_PROF)
-      console.log(
-        `  EXPERIMENT: cached service with${PRELOAD ? ` preload ${PRELOAD}` : ''}${CPU_PROF ? ' --cpu-prof' : ''}`,
-      );
-    console.log(`  bodies checked: 200 and the cached payload from ${bodyNotes.join(', ')}`);
-
-    // Quick pick of the bare route's faster variant.
-    const variants: { name: string; path: string; result?: LoadResult }[] = [
-      { name: 'concurrent (Promise.all of the two)', path: 'concurrent' },
-      { name: 'sequential (two awaited commands)', path: 'sequential' },
-    ];
-    for (const v of variants) {
-      await load({ url: bareUrl(v.path), body: BODY, connections: CONNECTIONS, durationS: WARMUP_S });
-      v.result = await load({
-        url: bareUrl(v.path),
-        body: BODY,
-        connections: CONNECTIONS,
-        durationS: VARIANT_S,
-      });
-      assertAlive();
-    }
-    const best = variants.reduce((a, b) => (b.result!.reqPerSec > a.result!.reqPerSec ? b : a));
-    console.log(`  bare route variants (${WARMUP_S} s warm-up + ${VARIANT_S} s each):`);
-    for (const v of variants) {
-      const r = v.result!;
-      console.log(
-        `    ${v.name.padEnd(36)} ${Math.round(r.reqPerSec).toString().padStart(6)} req/s  p99 ${r.p99Ms.toFixed(1)} ms` +
-          `${v === best ? '  <- used' : ''}`,
-      );
-    }
+    if (EXPERIMENT)
+      console.log("  EXPERIMENT (not the benchmark's setup): report goes to .data/bench/experiments/");
+    console.log(`  bodies checked: 200 and the cached payload from all ${contenders.length}`);
     console.log(
-      `  autocannon: ${CONNECTIONS} connections, POST with JSON body, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run,` +
-        ` ${ROUNDS} round(s), alternating order; medians (the req/s ratio: of the rounds' ratios). Commands: CONFIG RESETSTAT before, INFO commandstats after each measured run`,
+      `  ${ROUNDS} round(s) of ${WARMUP_S} s warm-up + ${DURATION_S} s per contender, ${CONNECTIONS} connections`,
     );
 
-    const target = (
-      key: Key,
-      label: string,
-      child: Child,
-      url: string,
-      headers: Record<string, string>,
-    ): Target => ({
-      key,
-      label,
-      child,
-      cpuUs: [],
-      clientCpuUs: [],
-      redisCpuUs: [],
-      url,
-      headers,
-      runs: [],
-      rate: new Map(),
-      cache: new Map(),
-      rateLua: 0,
-      served: 0,
-    });
-    const redisCpu = async () => (await redisCpuSeconds(rateRedis)) + (await redisCpuSeconds(cacheRedis));
-    const targets: Target[] = [
-      target('bare', `bare Fastify, ${best.path}`, bare, bareUrl(best.path), {}),
-      target('cached', 'service, price cache warm', cached, cached.url + path, auth),
-      target('uncached', 'service, PRICING_CACHE=off', uncached, uncached.url + path, auth),
-    ];
     // What runs inside scripts on each server: the limiter's fixed-window script on the rate server, the hot-price
     // tally (sent by a timer every few seconds) on the cache server. Commands of other scripts are client commands.
     const scriptNames = (name: string) => luaCommandNames([RUNTIME_SCRIPTS.get(name)!.lua]);
     const rateLuaNames = scriptNames('fixedWindow');
     const cacheLuaNames = scriptNames('trackHotKey');
-
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
-      for (const t of order) {
-        await load({
-          url: t.url,
-          headers: t.headers,
-          body: BODY,
-          connections: CONNECTIONS,
-          durationS: WARMUP_S,
-        });
-        await sleep(300); // the warm-up's last requests finish before the counters start
-        await Promise.all([resetStats(rateRedis), resetStats(cacheRedis)]);
-        const cpuBefore = cpuSeconds(t.child.process.pid);
-        const redisBefore = await redisCpu();
-        const result = await load({
-          url: t.url,
-          headers: t.headers,
-          body: BODY,
-          connections: CONNECTIONS,
-          durationS: DURATION_S,
-        });
-        t.cpuUs.push(((cpuSeconds(t.child.process.pid) - cpuBefore) * 1e6) / Math.max(1, result.sent));
-        t.redisCpuUs.push((((await redisCpu()) - redisBefore) * 1e6) / Math.max(1, result.sent));
-        t.clientCpuUs.push(result.clientCpuUs);
+    const counts = new Map(
+      contenders.map((c) => [
+        c.name,
+        { rate: new Map() as CommandCounts, cache: new Map() as CommandCounts, rateLua: 0, sent: 0 },
+      ]),
+    );
+    let before: [CommandCounts, CommandCounts] = [new Map(), new Map()];
+    const runs = await measureRounds(contenders, {
+      rounds: ROUNDS,
+      warmupS: WARMUP_S,
+      durationS: DURATION_S,
+      connections: CONNECTIONS,
+      redis: [rateRedis, cacheRedis],
+      children,
+      before: async () => {
+        await sleep(300); // the warm-up's last requests finish before the counters are read
+        before = await Promise.all([commandStats(rateRedis), commandStats(cacheRedis)]);
+      },
+      after: async (c, result) => {
         const [rate, cache] = await Promise.all([commandStats(rateRedis), commandStats(cacheRedis)]);
-        assertAlive();
-        t.runs.push(result);
-        t.served += result.sent;
-        const rateSplit = splitCommands(rate, rateLuaNames);
-        t.rateLua += rateSplit.lua;
-        addCounts(t.rate, rateSplit.byName);
-        addCounts(t.cache, splitCommands(cache, cacheLuaNames).byName);
-        process.stderr.write(`  round ${round + 1} ${t.label}: ${Math.round(result.reqPerSec)} req/s\n`);
-      }
-    }
+        const into = counts.get(c.name)!;
+        const rateSplit = splitCommands(subtractCounts(rate, before[0]), rateLuaNames);
+        into.rateLua += rateSplit.lua;
+        addCounts(into.rate, rateSplit.byName);
+        addCounts(into.cache, splitCommands(subtractCounts(cache, before[1]), cacheLuaNames).byName);
+        into.sent += result.sent;
+      },
+    });
 
-    const sum = (counts: CommandCounts) => [...counts.values()].reduce((a, b) => a + b, 0);
-    const breakdown = (counts: CommandCounts, served: number) =>
-      [...counts]
+    const rounds = roundsOf(runs);
+    const bareNames = bares.map((b) => b.name);
+    const ratios = [
+      ratioOfRounds('cached service / best bare route', rounds, CACHED, bareNames, 0.8),
+      ratioOfRounds('cached / uncached service', rounds, CACHED, [UNCACHED]),
+    ].filter((r): r is BenchRatio => r !== undefined);
+
+    const sum = (c: CommandCounts) => [...c.values()].reduce((a, b) => a + b, 0);
+    const breakdown = (c: CommandCounts, sent: number) =>
+      [...c]
         .sort((a, b) => b[1] - a[1])
-        .map(([name, calls]) => `${name} ${(calls / served).toFixed(3)}`)
+        .map(([name, calls]) => `${name} ${(calls / sent).toFixed(3)}`)
         .join(', ') || 'none';
-    const rows = targets.map((t) => ({
-      t,
-      rps: median(t.runs.map((r) => r.reqPerSec)),
-      p50: median(t.runs.map((r) => r.p50Ms)),
-      p99: median(t.runs.map((r) => r.p99Ms)),
-      errors: t.runs.reduce((n, r) => n + r.errors, 0),
-      non2xx: t.runs.reduce((n, r) => n + r.non2xx, 0),
-      rounds: t.runs.map((r) => Math.round(r.reqPerSec)).join(' / '),
-      ratePerReq: sum(t.rate) / t.served,
-      cachePerReq: sum(t.cache) / t.served,
-      cpuUs: median(t.cpuUs),
-      allCpuUs: median(t.cpuUs) + median(t.clientCpuUs) + median(t.redisCpuUs),
-    }));
-    const w = Math.max(...rows.map((r) => r.t.label.length));
-    console.log('');
-    console.log(
-      `  ${'name'.padEnd(w)}  ${'req/s'.padStart(7)}  ${'p50 ms'.padStart(6)}  ${'p99 ms'.padStart(6)}  ${'err/non2xx'.padStart(10)}` +
-        `  ${'rate cmd/req'.padStart(12)}  ${'cache cmd/req'.padStart(13)}  ${'CPU µs/req'.padStart(10)}  rounds req/s`,
-    );
-    for (const r of rows) {
-      console.log(
-        `  ${r.t.label.padEnd(w)}  ${Math.round(r.rps).toString().padStart(7)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}` +
-          `  ${`${r.errors}/${r.non2xx}`.padStart(10)}  ${r.ratePerReq.toFixed(3).padStart(12)}  ${r.cachePerReq.toFixed(3).padStart(13)}  ${r.cpuUs.toFixed(1).padStart(10)}  ${r.rounds}`,
-      );
-    }
-    console.log('');
-    console.log(
-      '  client commands per request sent, by name (calls made inside the rate and hot-key scripts apart):',
-    );
-    for (const r of rows) {
-      console.log(
-        `    ${r.t.label.padEnd(w)}  rate: ${breakdown(r.t.rate, r.t.served)}  (+ ${(r.t.rateLua / r.t.served).toFixed(2)} inside the script)`,
-      );
-      console.log(`    ${''.padEnd(w)}  cache: ${breakdown(r.t.cache, r.t.served)}`);
-    }
-
-    const by = Object.fromEntries(rows.map((r) => [r.t.key, r])) as Record<Key, (typeof rows)[number]>;
-    const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-    console.log('');
-    const paired = pairedRatio(by.cached.t.runs, by.bare.t.runs);
-    console.log(
-      `  ${'cached service / bare route, req/s'.padEnd(40)} ${paired.median.toFixed(2)}x  (target >= 0.8x)  ${mark(paired.median >= 0.8)}` +
-        `  rounds ${paired.rounds.map((r) => r.toFixed(2)).join(' ')}`,
-    );
-    console.log(
-      `  ${'cached service / bare route, p99'.padEnd(40)} ${(by.cached.p99 / by.bare.p99).toFixed(2)}x  (${by.cached.p99.toFixed(1)} vs ${by.bare.p99.toFixed(1)} ms)`,
-    );
-    console.log(
-      `  ${'CPU per request, bare / cached service'.padEnd(40)} ${(by.bare.cpuUs / by.cached.cpuUs).toFixed(2)}x  (${by.bare.cpuUs.toFixed(1)} vs ${by.cached.cpuUs.toFixed(1)} µs; the serving process only, steadier than req/s)`,
-    );
-    // The load generator and both Redis servers share the two cores with the server: when all are busy, req/s
-    // follows the CPU every process spends per request.
-    console.log(
-      `  ${'CPU per request, all processes'.padEnd(40)} ${(by.bare.allCpuUs / by.cached.allCpuUs).toFixed(2)}x  (${by.bare.allCpuUs.toFixed(1)} vs ${by.cached.allCpuUs.toFixed(1)} µs; server + load generator + both Redis)`,
-    );
-    console.log(
-      `  ${'cached / uncached service, req/s'.padEnd(40)} ${(by.cached.rps / by.uncached.rps).toFixed(2)}x`,
-    );
-    console.log(
-      `  ${'uncached / cached service, p99'.padEnd(40)} ${(by.uncached.p99 / by.cached.p99).toFixed(2)}x  (${by.uncached.p99.toFixed(1)} vs ${by.cached.p99.toFixed(1)} ms)`,
-    );
-    // One command per workload per cached request; what the pointer refresh or the hot-price tally (a timer) adds
-    // shows as a fraction, so "one" means within 1 %.
+    const cachedCounts = counts.get(CACHED)!;
+    // One command per workload per cached request; the pointer refresh or the hot-price tally (a timer) add a
+    // fraction, so "one" means within 1 %.
     const within = (x: number) => Math.abs(x - 1) <= 0.01;
-    console.log(
-      `  ${'cached service, rate commands / request'.padEnd(40)} ${by.cached.ratePerReq.toFixed(3)}  (target 1)  ${mark(within(by.cached.ratePerReq))}`,
+    const ratePerReq = sum(cachedCounts.rate) / cachedCounts.sent;
+    const cachePerReq = sum(cachedCounts.cache) / cachedCounts.sent;
+    const checks: BenchCheck[] = [
+      {
+        name: 'cached service, rate Redis commands / request',
+        value: ratePerReq,
+        expected: '1 (within 1 %)',
+        met: within(ratePerReq),
+      },
+      {
+        name: 'cached service, cache Redis commands / request',
+        value: cachePerReq,
+        expected: '1 (within 1 %)',
+        met: within(cachePerReq),
+      },
+    ];
+
+    const bareMax = bestMedian(rounds, bareNames);
+    const fixedLoad = await measureFixedLoad([...bares, contenders.find((c) => c.name === CACHED)!], {
+      ratePerSec: Math.round(FIXED_SHARE * bareMax),
+      rounds: FIXED_ROUNDS,
+      warmupS: WARMUP_S,
+      durationS: FIXED_DURATION_S,
+      connections: CONNECTIONS,
+      children,
+    });
+
+    writeBenchReport(
+      {
+        name: 'pricing',
+        title: 'pricing-service: POST /v1/tenants/{t}/prices/calculate',
+        startedAt,
+        unit: 'req/s',
+        method: METHOD,
+        settings: {
+          rounds: ROUNDS,
+          warmupS: WARMUP_S,
+          durationS: DURATION_S,
+          connections: CONNECTIONS,
+          fixedLoadShare: FIXED_SHARE,
+          fixedLoadRounds: FIXED_ROUNDS,
+          fixedLoadDurationS: FIXED_DURATION_S,
+        },
+        contenders: contenders.map((c) => contenderOf(c.name, runs.get(c.name)!)),
+        ratios,
+        fixedLoad,
+        checks,
+        notes: [
+          ...contenders.map((c) => {
+            const n = counts.get(c.name)!;
+            return `commands per request, ${c.name}: rate ${breakdown(n.rate, n.sent)} (+ ${(n.rateLua / n.sent).toFixed(2)} inside the script); cache ${breakdown(n.cache, n.sent)}`;
+          }),
+          `fixed load: ${FIXED_SHARE} x ${Math.round(bareMax)} req/s (the best bare variant, median of rounds)`,
+        ],
+      },
+      EXPERIMENT ? join(BENCH_REPORT_DIR, 'experiments') : BENCH_REPORT_DIR,
     );
-    console.log(
-      `  ${'cached service, cache commands / request'.padEnd(40)} ${by.cached.cachePerReq.toFixed(3)}  (target 1)  ${mark(within(by.cached.cachePerReq))}`,
-    );
-    const failed = rows.filter((r) => r.errors + r.non2xx > 0);
-    if (failed.length)
-      console.log(`\n  WARNING: errors or non-2xx answers in: ${failed.map((r) => r.t.label).join(', ')}`);
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     cacheRedis.disconnect();
@@ -486,10 +432,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error('pricing bench failed:', error);
-    process.exit(1);
-  },
-);
+runBench('pricing', main);

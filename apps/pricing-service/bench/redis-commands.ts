@@ -1,16 +1,13 @@
-// Redis commands per request from the servers' own counters: `CONFIG RESETSTAT` before a measured run,
-// `INFO commandstats` after it. Redis counts the commands a Lua script runs (`redis.call`) under their own names
-// as well; those are reported apart, so "client commands" are what the clients sent.
+// Redis commands per request from the servers' own counters: `INFO commandstats` before and after a measured run,
+// the difference (never `CONFIG RESETSTAT`: the servers are shared). Redis counts the commands a Lua script runs
+// (`redis.call`) under their own names as well; those are reported apart, so "client commands" are what the
+// clients sent. On a shared server the difference also holds other clients' commands of that time.
 import type Redis from 'ioredis';
 
 export type CommandCounts = Map<string, number>;
 
 /** Our own measurement commands, never counted. */
-const OWN = new Set(['info', 'config|resetstat']);
-
-export async function resetStats(redis: Redis): Promise<void> {
-  await redis.config('RESETSTAT');
-}
+const OWN = new Set(['info']);
 
 export async function commandStats(redis: Redis): Promise<CommandCounts> {
   const info = await redis.info('commandstats');
@@ -57,6 +54,16 @@ export function splitCommands(counts: CommandCounts, luaNames: Set<string>): Com
     }
   }
   return { client, lua, byName };
+}
+
+/** `after` minus `before`, per command (commands not seen before count from zero). */
+export function subtractCounts(after: CommandCounts, before: CommandCounts): CommandCounts {
+  const out: CommandCounts = new Map();
+  for (const [name, calls] of after) {
+    const delta = calls - (before.get(name) ?? 0);
+    if (delta > 0) out.set(name, delta);
+  }
+  return out;
 }
 
 export function addCounts(into: CommandCounts, from: CommandCounts): void {

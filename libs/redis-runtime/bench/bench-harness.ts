@@ -1,19 +1,26 @@
 import { performance } from 'node:perf_hooks';
+import { median, percentile, type BenchContender } from '../../../test/support/bench-report';
 
-export interface Throughput {
+/** One operation of a caller; awaited whether it returns a promise or a value (a synchronous read). */
+export type Op = (caller: number, i: number) => unknown;
+
+export interface InProcessContender {
   name: string;
-  opsPerSecond: number;
+  op: Op;
+}
+
+interface RedisInfo {
+  info(section: string): Promise<string>;
 }
 
 /**
- * Runs `op` from `concurrency` callers in a closed loop for `durationMs` and returns completed ops per second.
+ * Runs `op` from `concurrency` callers in a closed loop for `durationMs`; returns completed ops and seconds.
  * Each caller awaits its previous op, like a request handler would.
  */
 export async function measure(
-  name: string,
-  op: (caller: number, i: number) => Promise<unknown>,
-  { concurrency = 100, durationMs = 2_000 }: { concurrency?: number; durationMs?: number } = {},
-): Promise<Throughput> {
+  op: Op,
+  { concurrency, durationMs }: { concurrency: number; durationMs: number },
+): Promise<{ ops: number; seconds: number }> {
   let done = 0;
   const started = performance.now();
   // A clock check, not a timer: an op that resolves without I/O (a near-cache hit) never yields to timers.
@@ -26,37 +33,89 @@ export async function measure(
       }
     }),
   );
-  return { name, opsPerSecond: done / ((performance.now() - started) / 1000) };
+  return { ops: done, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Latency of each op under the same closed loop, from a pass of its own (timing every op costs two clock reads). */
+export async function measureLatency(
+  op: Op,
+  { concurrency, durationMs }: { concurrency: number; durationMs: number },
+): Promise<{ p50Ms: number; p99Ms: number }> {
+  const samples = new Float64Array(1 << 20);
+  let n = 0;
+  const deadline = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, caller) => {
+      for (let i = 0; ; i++) {
+        const t = performance.now();
+        if (t >= deadline) return;
+        await op(caller, i);
+        if (n < samples.length) samples[n++] = performance.now() - t;
+      }
+    }),
+  );
+  const taken = samples.subarray(0, n);
+  return { p50Ms: percentile(taken, 50), p99Ms: percentile(taken, 99) };
+}
+
+async function redisCpuSeconds(redis: RedisInfo): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
 }
 
 /**
- * Measures a candidate against its baseline in alternating rounds (baseline, candidate, baseline, ...) so that
- * machine noise hits both alike; reports the median of each and the ratio of medians.
+ * Measures `contenders` in `rounds` rounds (each round every contender, in list order on even rounds and reversed
+ * on odd ones) after a warm-up of each, then one latency pass each. CPU per op: this process (callers and library
+ * together: `server`) and the Redis server `redis` (INFO cpu, read between runs).
  */
-export async function compare(
+export async function measureGroup(
   title: string,
-  baseline: [string, (caller: number, i: number) => Promise<unknown>],
-  candidate: [string, (caller: number, i: number) => Promise<unknown>],
-  { rounds = 3, durationMs = 2_000, concurrency = 100 } = {},
-): Promise<{ title: string; baseline: number; candidate: number; ratio: number }> {
-  await measure('warm-up', baseline[1], { durationMs: 500, concurrency });
-  await measure('warm-up', candidate[1], { durationMs: 500, concurrency });
-  const b: number[] = [];
-  const c: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    b.push((await measure(baseline[0], baseline[1], { durationMs, concurrency })).opsPerSecond);
-    c.push((await measure(candidate[0], candidate[1], { durationMs, concurrency })).opsPerSecond);
-  }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const result = { title, baseline: median(b), candidate: median(c), ratio: median(c) / median(b) };
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
+  contenders: readonly InProcessContender[],
+  options: {
+    rounds: number;
+    durationMs: number;
+    warmupMs: number;
+    latencyMs: number;
+    concurrency: number;
+    redis: RedisInfo;
+  },
+): Promise<BenchContender[]> {
+  const { concurrency } = options;
   console.log(`\n${title}`);
-  console.log(
-    `  ${baseline[0].padEnd(44)} ${fmt(result.baseline)} ops/s   (rounds: ${b.map((x) => Math.round(x)).join(', ')})`,
+  for (const c of contenders) await measure(c.op, { concurrency, durationMs: options.warmupMs });
+  const samples = new Map(
+    contenders.map((c) => [
+      c.name,
+      { opsPerSec: [] as number[], cpuUs: [] as number[], redisUs: [] as number[] },
+    ]),
   );
-  console.log(
-    `  ${candidate[0].padEnd(44)} ${fmt(result.candidate)} ops/s   (rounds: ${c.map((x) => Math.round(x)).join(', ')})`,
-  );
-  console.log(`  ratio ${result.ratio.toFixed(2)}x`);
-  return result;
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const c of order) {
+      const redisBefore = await redisCpuSeconds(options.redis);
+      const cpuBefore = process.cpuUsage();
+      const { ops, seconds } = await measure(c.op, { concurrency, durationMs: options.durationMs });
+      const cpu = process.cpuUsage(cpuBefore);
+      const redisUsed = (await redisCpuSeconds(options.redis)) - redisBefore;
+      const s = samples.get(c.name)!;
+      s.opsPerSec.push(ops / seconds);
+      s.cpuUs.push((cpu.user + cpu.system) / Math.max(1, ops));
+      s.redisUs.push((redisUsed * 1e6) / Math.max(1, ops));
+      process.stderr.write(`  round ${round + 1} ${c.name}: ${Math.round(ops / seconds)} ops/s\n`);
+    }
+  }
+  const out: BenchContender[] = [];
+  for (const c of contenders) {
+    const s = samples.get(c.name)!;
+    const latency = await measureLatency(c.op, { concurrency, durationMs: options.latencyMs });
+    out.push({
+      name: c.name,
+      reqPerSec: median(s.opsPerSec),
+      ...latency,
+      cpuUsPerRequest: { server: median(s.cpuUs), redis: median(s.redisUs) },
+      rounds: s.opsPerSec,
+    });
+  }
+  return out;
 }
