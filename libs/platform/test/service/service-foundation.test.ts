@@ -76,9 +76,18 @@ describe('ServiceFoundation', () => {
         () => 'the consumer never saw the event',
       );
       expect(seen.map((e) => e.eventId)).toEqual([event.eventId]);
-      const inbox = await sql<{ consumer_group: string; event_id: string }>`
-        select consumer_group, event_id from ${sql.id(fixture.schema)}.inbox`.execute(fixture.database.db);
-      expect(inbox.rows).toEqual([
+      // The handler runs inside the inbox transaction: its row is visible once that commits, a moment later.
+      const inboxRows = async () =>
+        (
+          await sql<{ consumer_group: string; event_id: string }>`
+            select consumer_group, event_id from ${sql.id(fixture.schema)}.inbox`.execute(fixture.database.db)
+        ).rows;
+      await eventually(
+        async () => (await inboxRows()).length > 0,
+        5_000,
+        () => 'the inbox row never committed',
+      );
+      expect(await inboxRows()).toEqual([
         { consumer_group: `test-service-projection.${appEnv}`, event_id: event.eventId },
       ]);
     } finally {
