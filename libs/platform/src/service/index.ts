@@ -1,2 +1,3 @@
 export { ServiceFoundation, type ServiceFoundationOptions } from './service-foundation';
 export { createService, type CreateServiceInput, type ServiceRuntime } from './create-service';
+export { DomainError, type DomainViolation } from './domain-error';
