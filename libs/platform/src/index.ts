@@ -27,6 +27,7 @@ export {
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';
+export { problemResponses } from './http/problem-responses';
 export { fastRoute, type FastRoute } from './http/fast-route';
 export { etagOf, ifMatchVersion, staleVersion } from './http/preconditions';
 export { requiredIdempotencyKey } from './http/idempotency-key';

@@ -1,8 +1,7 @@
-import { fastRoute, type FastRoute } from '@cpq/platform';
+import { fastRoute, problemResponses, type FastRoute } from '@cpq/platform';
 import { rateLimitHeaders } from '@cpq/redis-runtime';
 import type { PriceCalculator } from '../application/price-calculator.service';
 import { rateLimitProblem, type PricingRateLimiters } from '../application/price-rate-limit';
-import { problems } from './pricing.controller';
 import { calculateBodySchema, priceSchema, tenantParamsSchema } from './pricing.schemas';
 
 /**
@@ -33,7 +32,7 @@ export function pricingFastRoutes(calculator: PriceCalculator, rateLimits: Prici
               RateLimit: 'Its state: "<name>";r=<remaining>;t=<reset s>',
             },
           },
-          ...problems,
+          ...problemResponses,
           404: { description: 'No price book, unknown version, or no price for the offer in this currency' },
           422: { description: 'The offer is retired or not in the catalog' },
           429: { description: 'Quota exceeded (Retry-After, violated-policies)' },
