@@ -64,3 +64,6 @@ export * from './events';
 export * from './idempotency';
 export * from './jobs';
 export * from './service';
+
+// publishing: versioned publish transaction
+export * from './publishing';

@@ -1,0 +1,8 @@
+export {
+  VersionedTables,
+  type CurrentVersion,
+  type PublishedVersion,
+  type PublishVersionInput,
+  type VersionedTablesOptions,
+} from './versioned-tables';
+export { type OutboxNotifier } from './outbox-notifier';
