@@ -6,3 +6,4 @@ export {
   type VersionedTablesOptions,
 } from './versioned-tables';
 export { type OutboxNotifier } from './outbox-notifier';
+export { VersionPrewarmer, type VersionPrewarmerOptions } from './version-prewarmer';
