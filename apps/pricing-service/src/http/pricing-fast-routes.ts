@@ -1,8 +1,9 @@
 import { fastRoute, problemResponses, type FastRoute } from '@cpq/platform';
 import { rateLimitHeaders } from '@cpq/redis-runtime';
 import type { PriceCalculator } from '../application/price-calculator.service';
-import { rateLimitProblem, type PricingRateLimiters } from '../application/price-rate-limit';
+import type { PricingRateLimiters } from '../application/price-rate-limit';
 import { calculateBodySchema, priceSchema, tenantParamsSchema } from './pricing.schemas';
+import { rateLimitProblem } from './rate-limit-problem';
 
 /**
  * The calculate route, the service's hottest, served by Fastify directly (same auth, validation, problems, logs
