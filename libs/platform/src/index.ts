@@ -25,6 +25,7 @@ export {
   type ProblemMapper,
 } from './http/problem-mappings';
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
+export { violationsProblem, notFoundProblem } from './http/domain-problems';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';
 export { problemResponses } from './http/problem-responses';
