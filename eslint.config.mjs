@@ -1,6 +1,16 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const infrastructureClients = ['ioredis', 'pg', 'kafkajs', 'kysely'].map((name) => ({
+  name,
+  message: 'only adapters/ (and the composition root) talk to infrastructure clients',
+}));
+const httpProblems = {
+  name: '@cpq/platform',
+  importNames: ['ProblemError', 'ProblemType', 'registerProblemMapping', 'problemMappings'],
+  message: 'HTTP problems are built in http/: throw a DomainError and map it in http/<service>-problems.ts',
+};
+
 export default [
   { ignores: ['**/node_modules/**', '.tools/**', '.data/**', '.nx/**', '**/dist/**'] },
   ...tseslint.configs.recommended,
@@ -33,10 +43,34 @@ export default [
     rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Hexagonal rule: domain code never touches Redis, PostgreSQL or Kafka clients.
+    // Hexagonal rule: domain and application code never touch Redis, PostgreSQL or Kafka clients (SQL lives in
+    // adapters/), and build no HTTP problems (they live in http/).
+    files: ['apps/*/src/domain/**/*.ts', 'apps/*/src/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [...infrastructureClients, httpProblems] }],
+    },
+  },
+  {
+    // Domain code is pure: from the platform it takes only the base of its errors.
     files: ['apps/*/src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['ioredis', 'pg', 'kafkajs', 'kysely'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...infrastructureClients,
+            {
+              name: '@cpq/platform',
+              allowImportNames: ['DomainError', 'DomainViolation'],
+              message: 'domain code takes only DomainError and DomainViolation from the platform',
+            },
+            {
+              name: '@cpq/redis-runtime',
+              message: 'domain code is pure; Redis belongs to application/ ports',
+            },
+          ],
+        },
+      ],
     },
   },
 ];

@@ -2,7 +2,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 // Two tiers with a visible seam: `unit` (*.spec.ts next to the code, pure logic, no servers; also the pure helpers of
-// test/support, e.g. the bench docs renderer) and
+// test/support, e.g. the bench docs renderer, and the scripts') and
 // `integration` (test/**/*.test.ts against real PostgreSQL, Redis and Kafka, brought up by the global setup).
 // Files listed in SERIAL run in a project of their own, after the others (`groupOrder`), alone.
 const SERIAL = [
@@ -24,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{apps,libs}/*/src/**/*.spec.ts', 'test/support/**/*.spec.ts'],
+          include: ['{apps,libs}/*/src/**/*.spec.ts', 'test/support/**/*.spec.ts', 'scripts/**/*.spec.ts'],
         },
       },
       {

@@ -13,7 +13,6 @@ import {
 } from '@cpq/redis-runtime';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
-import { projectCatalogPublished } from './application/offer-status-projector';
 import { OfferStatuses } from './application/offer-statuses';
 import { PriceBookPublisher } from './application/price-book-publisher';
 import { PriceCalculator } from './application/price-calculator.service';
@@ -25,6 +24,7 @@ import {
 } from './application/price-rate-limit';
 import { PricingKeys } from './application/pricing-keys';
 import { KyselyPricingRepository } from './adapters/kysely-pricing.repository';
+import { projectCatalogPublished } from './adapters/offer-status-projection';
 import type { PricingTables } from './adapters/pricing.tables';
 import type { PricingConfig } from './config';
 

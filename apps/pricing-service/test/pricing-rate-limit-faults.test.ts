@@ -18,7 +18,7 @@ const TENANT_LIMIT = 1000; // far above what the tests send: the per-user policy
 const INSURANCE_LIMIT = 4;
 /**
  * The calculate policies' window. Not configurable: `pricingRateLimitPolicies` hard-codes `windowSeconds: 60`
- * (src/application/price-rate-limit.ts, lines 29 and 38) and the config has per-minute limits only, so
+ * (src/application/price-rate-limit.ts, both policies) and the config has per-minute limits only, so
  * "allowed again after the window" waits for the end of the current minute (up to 60 s).
  */
 const WINDOW_S = 60;

@@ -25,8 +25,10 @@ export {
   type ProblemMapper,
 } from './http/problem-mappings';
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
+export { violationsProblem, notFoundProblem } from './http/domain-problems';
 export { ZodBody, ZodParams, ZodQuery, ZodValidationPipe, strictSchema } from './http/zod-validation';
 export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './http/api-operation.decorator';
+export { problemResponses } from './http/problem-responses';
 export { fastRoute, type FastRoute } from './http/fast-route';
 export { etagOf, ifMatchVersion, staleVersion } from './http/preconditions';
 export { requiredIdempotencyKey } from './http/idempotency-key';
@@ -63,3 +65,6 @@ export * from './events';
 export * from './idempotency';
 export * from './jobs';
 export * from './service';
+
+// publishing: versioned publish transaction
+export * from './publishing';

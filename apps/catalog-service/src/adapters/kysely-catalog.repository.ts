@@ -1,87 +1,46 @@
-import { appendToOutbox } from '@cpq/platform';
+import { VersionedTables } from '@cpq/platform';
 import type { EventEnvelope } from '@cpq/contracts';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { CatalogRepository } from '../application/catalog.repository';
 import type { CurrentCatalog, Offer, OfferPage, PublishedCatalog } from '../domain/offer';
 import type { CatalogTables } from './catalog.tables';
 
-/** Rows per INSERT when storing a version (5,000 offers stay well under PostgreSQL's parameter limit). */
-const INSERT_CHUNK = 500;
-
 export class KyselyCatalogRepository implements CatalogRepository {
-  constructor(private readonly db: Kysely<CatalogTables>) {}
+  private readonly versions: VersionedTables;
 
-  async publish(
+  constructor(private readonly db: Kysely<CatalogTables>) {
+    this.versions = new VersionedTables(db, {
+      schema: 'catalog',
+      pointerTable: 'tenant_catalogs',
+      versionsTable: 'catalog_versions',
+      countColumn: 'offer_count',
+      itemsTable: 'offers',
+      itemVersionColumn: 'catalog_version',
+    });
+  }
+
+  publish(
     tenantId: string,
     offers: readonly Offer[],
     requestId: string | undefined,
     event: (published: PublishedCatalog) => EventEnvelope,
   ): Promise<PublishedCatalog> {
-    return this.db.transaction().execute(async (trx) => {
-      // The tenant's pointer row is the per-tenant lock: a concurrent publish waits here, then takes N+2.
-      const pointer = await trx
-        .insertInto('catalog.tenant_catalogs')
-        .values({ tenant_id: tenantId, current_version: 1, published_at: sql<Date>`now()` as never })
-        .onConflict((oc) =>
-          oc.column('tenant_id').doUpdateSet({
-            current_version: sql<number>`catalog.tenant_catalogs.current_version + 1`,
-            published_at: sql<Date>`now()` as never,
-          }),
-        )
-        .returning(['current_version', 'published_at'])
-        .executeTakeFirstOrThrow();
-      const version = pointer.current_version;
-      await trx
-        .insertInto('catalog.catalog_versions')
-        .values({
-          tenant_id: tenantId,
-          version,
-          published_at: pointer.published_at,
-          offer_count: offers.length,
-          request_id: requestId ?? null,
-        })
-        .execute();
-      for (let i = 0; i < offers.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('catalog.offers')
-          .values(
-            offers.slice(i, i + INSERT_CHUNK).map((offer) => ({
-              tenant_id: tenantId,
-              catalog_version: version,
-              offer_id: offer.offerId,
-              status: offer.status,
-              body: JSON.stringify(offer),
-            })),
-          )
-          .execute();
-      }
-      const published: PublishedCatalog = {
-        catalogVersion: version,
-        publishedAt: pointer.published_at.toISOString(),
-        offerCount: offers.length,
-      };
-      await appendToOutbox(trx, 'catalog', event(published), requestId);
-      return published;
+    return this.versions.publish({
+      tenantId,
+      items: offers,
+      row: (offer) => ({ offer_id: offer.offerId, status: offer.status, body: JSON.stringify(offer) }),
+      requestId,
+      published: (v) => ({ catalogVersion: v.version, publishedAt: v.publishedAt, offerCount: v.itemCount }),
+      event,
     });
   }
 
-  async findCurrent(tenantId: string): Promise<CurrentCatalog | undefined> {
-    const row = await this.db
-      .selectFrom('catalog.tenant_catalogs')
-      .select(['current_version', 'published_at'])
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst();
-    return row && { currentVersion: row.current_version, publishedAt: row.published_at.toISOString() };
+  findCurrent(tenantId: string): Promise<CurrentCatalog | undefined> {
+    return this.versions.findCurrent(tenantId);
   }
 
-  async versionExists(tenantId: string, version: number): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('catalog.catalog_versions')
-      .select('version')
-      .where('tenant_id', '=', tenantId)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    return row !== undefined;
+  versionExists(tenantId: string, version: number): Promise<boolean> {
+    return this.versions.versionExists(tenantId, version);
   }
 
   async findOffer(tenantId: string, version: number, offerId: string): Promise<Offer | undefined> {

@@ -1,4 +1,5 @@
-import { tryWithLease, type CacheAside, type HotKeyTracker, type LeaseManager } from '@cpq/redis-runtime';
+import { VersionPrewarmer } from '@cpq/platform';
+import type { CacheAside, HotKeyTracker, LeaseManager } from '@cpq/redis-runtime';
 import type { CatalogKeys } from './catalog-keys';
 import { offerCodec } from './catalog-reader';
 import type { CatalogRepository } from './catalog.repository';
@@ -14,44 +15,33 @@ export interface CatalogPrewarmerOptions {
 
 /**
  * On a publish, loads the most-read offers of the previous version into the new version's keys, so the first
- * readers of the new version hit. A lease makes one instance do it; if the lease is lost or Redis fails, readers
- * simply fill the cache themselves.
+ * readers of the new version hit (one instance, under a lease: `VersionPrewarmer`).
  */
-export class CatalogPrewarmer {
+export class CatalogPrewarmer extends VersionPrewarmer {
   constructor(
-    private readonly repository: CatalogRepository,
-    private readonly keys: CatalogKeys,
-    private readonly cache: CacheAside,
-    private readonly hotOffers: HotKeyTracker,
-    private readonly leases: LeaseManager,
-    private readonly options: CatalogPrewarmerOptions = {},
-  ) {}
-
-  /** Returns how many offers were written (0 when another instance holds the lease, Redis is out, or nothing was hot). */
-  async prewarm(tenantId: string, version: number): Promise<number> {
-    if (version <= 1) return 0;
-    const written = await tryWithLease(
-      this.leases,
-      { tenant: tenantId, id: `v${version}` },
-      { ttlMs: this.options.leaseTtlMs ?? 30_000 },
-      () => this.loadHottest(tenantId, version),
-    );
-    return written ?? 0;
-  }
-
-  private async loadHottest(tenantId: string, version: number): Promise<number> {
-    const hot = await this.hotOffers.top(
-      this.keys.hotOffers(tenantId, version - 1),
-      this.options.topOffers ?? 100,
-    );
-    if (hot.length === 0) return 0;
-    const offers = await this.repository.findOffers(tenantId, version, hot);
-    const ttlSeconds = this.options.offerTtlSeconds ?? 900;
-    const written = await Promise.all(
-      offers.map((offer) =>
-        this.cache.set(this.keys.offer(tenantId, version, offer.offerId), offerCodec, offer, { ttlSeconds }),
-      ),
-    );
-    return written.filter(Boolean).length;
+    repository: CatalogRepository,
+    keys: CatalogKeys,
+    cache: CacheAside,
+    hotOffers: HotKeyTracker,
+    leases: LeaseManager,
+    options: CatalogPrewarmerOptions = {},
+  ) {
+    const ttlSeconds = options.offerTtlSeconds ?? 900;
+    super({
+      leases,
+      hotKeys: hotOffers,
+      hotSetOf: (tenantId, version) => keys.hotOffers(tenantId, version),
+      top: options.topOffers ?? 100,
+      leaseTtlMs: options.leaseTtlMs,
+      warm: async (tenantId, version, hot) => {
+        const offers = await repository.findOffers(tenantId, version, hot);
+        const written = await Promise.all(
+          offers.map((offer) =>
+            cache.set(keys.offer(tenantId, version, offer.offerId), offerCodec, offer, { ttlSeconds }),
+          ),
+        );
+        return written.filter(Boolean).length;
+      },
+    });
   }
 }

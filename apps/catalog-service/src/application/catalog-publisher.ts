@@ -1,14 +1,10 @@
 import { newEnvelope, TOPICS } from '@cpq/contracts';
+import type { OutboxNotifier } from '@cpq/platform';
 import { catalogViolations } from '../domain/catalog-validation';
 import { InvalidCatalogError } from '../domain/catalog.errors';
 import type { Offer, PublishedCatalog } from '../domain/offer';
 import type { CatalogReader } from './catalog-reader';
 import type { CatalogRepository } from './catalog.repository';
-
-/** Wakes the outbox relay right after a commit, so the event leaves without waiting for the next poll. */
-export interface OutboxNotifier {
-  notify(): void;
-}
 
 export class CatalogPublisher {
   constructor(

@@ -1,17 +1,10 @@
-/** Domain errors of catalog-service: stable codes (prefix CATALOG_), mapped to problem+json at the HTTP edge. */
-export abstract class CatalogError extends Error {
-  abstract readonly code: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { DomainError, type DomainViolation } from '@cpq/platform';
 
-export interface CatalogViolation {
-  /** JSON pointer into the request body, e.g. `/offers/3/rules/requires/0`. */
-  readonly pointer: string;
-  readonly message: string;
-}
+/** Domain errors of catalog-service: stable codes (prefix CATALOG_), mapped to problem+json at the HTTP edge. */
+export abstract class CatalogError extends DomainError {}
+
+/** JSON pointer into the request body (e.g. `/offers/3/rules/requires/0`) and the rule it breaks. */
+export type CatalogViolation = DomainViolation;
 
 /** The catalog breaks a rule that spans offers (duplicates, dangling references, min > max). */
 export class InvalidCatalogError extends CatalogError {

@@ -1,12 +1,6 @@
-import { fastRoute, type FastRoute } from '@cpq/platform';
+import { fastRoute, problemResponses, type FastRoute } from '@cpq/platform';
 import type { CatalogReader, CurrentOffer } from '../application/catalog-reader';
 import { offerParamsSchema, offerSchema, versionOfferParamsSchema } from './catalog.schemas';
-
-const problems = {
-  400: { description: 'Invalid request (problem+json)' },
-  401: { description: 'Missing, invalid or expired token' },
-  403: { description: 'Token of another tenant' },
-};
 
 /**
  * The two offer reads, the service's hottest routes, served by Fastify directly (same auth, validation,
@@ -28,7 +22,7 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
             schema: offerSchema,
             headers: { 'Catalog-Version': 'The version it was read from' },
           },
-          ...problems,
+          ...problemResponses,
           404: { description: 'No catalog published, or unknown offer' },
         },
       },
@@ -51,7 +45,7 @@ export function catalogFastRoutes(reader: CatalogReader): FastRoute[] {
         tags: ['catalog'],
         responses: {
           200: { description: 'The offer', schema: offerSchema },
-          ...problems,
+          ...problemResponses,
           404: { description: 'Unknown version or offer' },
         },
       },

@@ -1,4 +1,4 @@
-import { ProblemType, registerProblemMapping, type ProblemInit } from '@cpq/platform';
+import { notFoundProblem, registerProblemMapping, violationsProblem } from '@cpq/platform';
 import {
   CatalogVersionNotFoundError,
   InvalidCatalogError,
@@ -6,25 +6,12 @@ import {
   OfferNotFoundError,
 } from '../domain/catalog.errors';
 
-const notFound = (title: string, detail: string): ProblemInit => ({
-  type: ProblemType.notFound,
-  title,
-  status: 404,
-  detail,
-});
-
 /** How catalog domain errors look at the HTTP edge (the one place that knows). */
 export function registerCatalogProblems(): void {
-  registerProblemMapping(InvalidCatalogError, (error) => ({
-    type: ProblemType.validation,
-    title: 'Invalid catalog',
-    status: 400,
-    detail: error.message,
-    errors: error.violations.map((v) => ({ in: 'body', pointer: v.pointer, message: v.message })),
-  }));
-  registerProblemMapping(NoCatalogPublishedError, (error) => notFound('No catalog published', error.message));
+  registerProblemMapping(InvalidCatalogError, (error) => violationsProblem('Invalid catalog', error));
+  registerProblemMapping(NoCatalogPublishedError, (error) => notFoundProblem('No catalog published', error));
   registerProblemMapping(CatalogVersionNotFoundError, (error) =>
-    notFound('Catalog version not found', error.message),
+    notFoundProblem('Catalog version not found', error),
   );
-  registerProblemMapping(OfferNotFoundError, (error) => notFound('Offer not found', error.message));
+  registerProblemMapping(OfferNotFoundError, (error) => notFoundProblem('Offer not found', error));
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiOperation, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
+import { ApiOperation, problemResponses, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -21,12 +21,6 @@ import {
 export const CATALOG_READER = Symbol('CatalogReader');
 export const CATALOG_PUBLISHER = Symbol('CatalogPublisher');
 
-const problems = {
-  400: { description: 'Invalid request (problem+json)' },
-  401: { description: 'Missing, invalid or expired token' },
-  403: { description: 'Token of another tenant, or missing role' },
-};
-
 @Controller('v1/tenants/:tenantId/catalog')
 export class CatalogController {
   constructor(
@@ -42,7 +36,7 @@ export class CatalogController {
     tags: ['catalog'],
     responses: {
       201: { description: 'Published', schema: publishedCatalogSchema },
-      ...problems,
+      ...problemResponses,
       413: { description: 'Body over 256 KiB' },
     },
   })
@@ -61,7 +55,7 @@ export class CatalogController {
     tags: ['catalog'],
     responses: {
       200: { description: 'Current version', schema: currentCatalogSchema },
-      ...problems,
+      ...problemResponses,
       404: { description: 'None published' },
     },
   })
@@ -78,7 +72,7 @@ export class CatalogController {
     tags: ['catalog'],
     responses: {
       200: { description: 'The page', schema: offerPageSchema },
-      ...problems,
+      ...problemResponses,
       404: { description: 'Unknown version' },
     },
   })

@@ -1,14 +1,10 @@
 import { newEnvelope, TOPICS } from '@cpq/contracts';
+import type { OutboxNotifier } from '@cpq/platform';
 import { InvalidPriceBookError } from '../domain/price-book.errors';
 import { priceBookViolations } from '../domain/price-book-validation';
 import type { PriceEntry, PublishedPriceBook } from '../domain/price-book';
 import type { PriceCalculator } from './price-calculator.service';
 import type { PricingRepository } from './pricing.repository';
-
-/** Wakes the outbox relay right after a commit, so the event leaves without waiting for the next poll. */
-export interface OutboxNotifier {
-  notify(): void;
-}
 
 export class PriceBookPublisher {
   constructor(

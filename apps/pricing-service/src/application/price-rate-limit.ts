@@ -1,10 +1,4 @@
-import { ProblemError, ProblemType } from '@cpq/platform';
-import {
-  rateLimitHeaders,
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimitPolicy,
-} from '@cpq/redis-runtime';
+import type { RateLimitDecision, RateLimiter, RateLimitPolicy } from '@cpq/redis-runtime';
 
 export const PRICING_TENANT_POLICY = 'pricing-tenant';
 export const PRICING_USER_POLICY = 'pricing-user';
@@ -62,28 +56,4 @@ export class PricingRateLimiters {
       { policy: PRICING_USER_POLICY, subject: sub },
     ]);
   }
-}
-
-/** The problem for a request the limiter did not admit: 429 over quota, 503 when Redis is out and insurance spent. */
-export function rateLimitProblem(decision: RateLimitDecision): ProblemError {
-  const headers = { ...rateLimitHeaders(decision) } as Record<string, string>;
-  if (decision.error) {
-    headers['Retry-After'] ??= String(Math.max(1, Math.ceil(decision.retryAfterSeconds)));
-    return new ProblemError({
-      type: ProblemType.serviceUnavailable,
-      title: 'Rate limiter unavailable',
-      status: 503,
-      detail: 'The rate limiter cannot be reached and the local budget is spent; retry later.',
-      headers,
-      cause: decision.error,
-    });
-  }
-  return new ProblemError({
-    type: ProblemType.quotaExceeded,
-    title: 'Quota exceeded',
-    status: 429,
-    detail: `rate limit exceeded: ${decision.violated.join(', ')}`,
-    extensions: { 'violated-policies': decision.violated },
-    headers,
-  });
 }

@@ -1,17 +1,10 @@
-/** Domain errors of pricing-service: stable codes (prefix PRICING_), mapped to problem+json at the edge. */
-export abstract class PricingError extends Error {
-  abstract readonly code: string;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { DomainError, type DomainViolation } from '@cpq/platform';
 
-export interface PricingViolation {
-  /** JSON pointer into the request body, e.g. `/quantity`. */
-  readonly pointer: string;
-  readonly message: string;
-}
+/** Domain errors of pricing-service: stable codes (prefix PRICING_), mapped to problem+json at the edge. */
+export abstract class PricingError extends DomainError {}
+
+/** JSON pointer into the request body (e.g. `/quantity`) and the rule it breaks. */
+export type PricingViolation = DomainViolation;
 
 /** The calculation input is out of its documented range (termMonths 1..120, quantity 1..100000). */
 export class InvalidPricingInputError extends PricingError {

@@ -1,9 +1,9 @@
-import { fastRoute, type FastRoute } from '@cpq/platform';
+import { fastRoute, problemResponses, type FastRoute } from '@cpq/platform';
 import { rateLimitHeaders } from '@cpq/redis-runtime';
 import type { PriceCalculator } from '../application/price-calculator.service';
-import { rateLimitProblem, type PricingRateLimiters } from '../application/price-rate-limit';
-import { problems } from './pricing.controller';
+import type { PricingRateLimiters } from '../application/price-rate-limit';
 import { calculateBodySchema, priceSchema, tenantParamsSchema } from './pricing.schemas';
+import { rateLimitProblem } from './rate-limit-problem';
 
 /**
  * The calculate route, the service's hottest, served by Fastify directly (same auth, validation, problems, logs
@@ -33,7 +33,7 @@ export function pricingFastRoutes(calculator: PriceCalculator, rateLimits: Prici
               RateLimit: 'Its state: "<name>";r=<remaining>;t=<reset s>',
             },
           },
-          ...problems,
+          ...problemResponses,
           404: { description: 'No price book, unknown version, or no price for the offer in this currency' },
           422: { description: 'The offer is retired or not in the catalog' },
           429: { description: 'Quota exceeded (Retry-After, violated-policies)' },

@@ -1,4 +1,4 @@
-import { ProblemType, registerProblemMapping, type ProblemInit } from '@cpq/platform';
+import { notFoundProblem, ProblemType, registerProblemMapping, violationsProblem } from '@cpq/platform';
 import {
   InvalidPriceBookError,
   NoPriceBookPublishedError,
@@ -7,36 +7,19 @@ import {
 } from '../domain/price-book.errors';
 import { InvalidPricingInputError, NoPriceError, PriceOverflowError } from '../domain/pricing.errors';
 
-const notFound = (title: string, detail: string): ProblemInit => ({
-  type: ProblemType.notFound,
-  title,
-  status: 404,
-  detail,
-});
-
 /** How pricing domain errors look at the HTTP edge (the one place that knows). */
 export function registerPricingProblems(): void {
-  registerProblemMapping(InvalidPriceBookError, (error) => ({
-    type: ProblemType.validation,
-    title: 'Invalid price book',
-    status: 400,
-    detail: error.message,
-    errors: error.violations.map((v) => ({ in: 'body', pointer: v.pointer, message: v.message })),
-  }));
-  registerProblemMapping(InvalidPricingInputError, (error) => ({
-    type: ProblemType.validation,
-    title: 'Invalid price request',
-    status: 400,
-    detail: error.message,
-    errors: error.violations.map((v) => ({ in: 'body', pointer: v.pointer, message: v.message })),
-  }));
+  registerProblemMapping(InvalidPriceBookError, (error) => violationsProblem('Invalid price book', error));
+  registerProblemMapping(InvalidPricingInputError, (error) =>
+    violationsProblem('Invalid price request', error),
+  );
   registerProblemMapping(NoPriceBookPublishedError, (error) =>
-    notFound('No price book published', error.message),
+    notFoundProblem('No price book published', error),
   );
   registerProblemMapping(PriceBookVersionNotFoundError, (error) =>
-    notFound('Price book version not found', error.message),
+    notFoundProblem('Price book version not found', error),
   );
-  registerProblemMapping(NoPriceError, (error) => notFound('No price', error.message));
+  registerProblemMapping(NoPriceError, (error) => notFoundProblem('No price', error));
   registerProblemMapping(OfferNotPriceableError, (error) => ({
     type: ProblemType.unprocessable,
     title: 'Offer not priceable',

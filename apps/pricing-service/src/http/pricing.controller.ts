@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiOperation, RequireRoles, ZodBody, ZodParams } from '@cpq/platform';
+import { ApiOperation, problemResponses, RequireRoles, ZodBody, ZodParams } from '@cpq/platform';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { PriceBookPublisher } from '../application/price-book-publisher';
@@ -7,12 +7,6 @@ import type { PriceEntry, PublishedPriceBook } from '../domain/price-book';
 import { publishPriceBookBodySchema, publishedPriceBookSchema, tenantParamsSchema } from './pricing.schemas';
 
 export const PRICE_BOOK_PUBLISHER = Symbol('PriceBookPublisher');
-
-export const problems = {
-  400: { description: 'Invalid request (problem+json)' },
-  401: { description: 'Missing, invalid or expired token' },
-  403: { description: 'Token of another tenant, or missing role' },
-};
 
 @Controller('v1/tenants/:tenantId')
 export class PricingController {
@@ -26,7 +20,7 @@ export class PricingController {
     tags: ['pricing'],
     responses: {
       201: { description: 'Published', schema: publishedPriceBookSchema },
-      ...problems,
+      ...problemResponses,
       413: { description: 'Body over 256 KiB' },
     },
   })

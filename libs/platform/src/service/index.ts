@@ -1,2 +1,4 @@
 export { ServiceFoundation, type ServiceFoundationOptions } from './service-foundation';
 export { createService, type CreateServiceInput, type ServiceRuntime } from './create-service';
+export { DomainError, type DomainViolation } from './domain-error';
+export { serviceModule, type ServiceModuleOptions } from './service-module';

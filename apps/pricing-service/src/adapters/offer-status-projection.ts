@@ -1,14 +1,14 @@
 import type { CatalogPublishedPayload } from '@cpq/contracts';
-import type { Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { PricingTables } from './pricing.tables';
 
 /**
  * Pricing's projection of the catalog: each offer's status as of the newest catalog version seen. Events may
- * arrive out of order; an upsert only wins over a row of an older catalog version.
+ * arrive out of order; an upsert only wins over a row of an older catalog version. Runs in the inbox consumer's
+ * transaction (`trx`), so the projection and the event's inbox row commit together.
  */
 export async function projectCatalogPublished(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  trx: Transaction<any>,
+  trx: Transaction<PricingTables>,
   tenantId: string,
   payload: CatalogPublishedPayload,
 ): Promise<void> {
@@ -31,7 +31,7 @@ export async function projectCatalogPublished(
             catalog_version: sql.ref('excluded.catalog_version'),
             updated_at: sql`now()`,
           })
-          .where('pricing.offer_status.catalog_version', '<', sql.ref('excluded.catalog_version')),
+          .where('pricing.offer_status.catalog_version', '<', sql.ref<number>('excluded.catalog_version')),
       )
       .execute();
   }
