@@ -10,7 +10,11 @@ export type CacheEvent =
   | 'set_failure'
   | 'fallback'
   | 'decode_error'
-  | 'load';
+  | 'load'
+  /** A fill or `set` refused in Redis: the key was invalidated after the read, or holds a higher version. */
+  | 'write_refused'
+  /** A fill that took longer than half the fence TTL: served, not written. */
+  | 'late_fill';
 
 export type LeaseResult = 'acquired' | 'contended' | 'error';
 
@@ -49,7 +53,7 @@ export class RuntimeMetrics {
     );
     this.cacheEvents = new FastCounter(
       `${p}cache_events_total`,
-      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks and decode errors by key family',
+      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks, decode errors, refused and late writes by key family',
       ['family', 'event'],
       r,
     );
