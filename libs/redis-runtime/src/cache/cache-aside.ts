@@ -21,6 +21,7 @@ export type Loader<T> = () => Promise<T | undefined>;
  * adapts a `LeaseManager`.
  */
 export interface FillLock {
+  /** The lock, or `undefined` when another process holds it; rejects when it cannot tell (its Redis failing). */
   tryAcquire(tenant: string, id: string, ttlMs: number): Promise<{ release(): Promise<unknown> } | undefined>;
 }
 
@@ -489,13 +490,23 @@ export class RedisCacheAside implements CacheAside {
     return undefined;
   }
 
-  /** The fill lease of a key, or `HELD` when another process holds it or Redis cannot say. */
+  /**
+   * The fill lease of a key, or `HELD` when another process holds it. When the lock's Redis fails nobody can be
+   * holding it for us to wait on: load without it (single-flight still holds per process), counted.
+   */
   private tryFillLock(key: RedisKey, fill: NonNullable<ReadOptions['fill']>) {
     return this.options
       .fillLock!.tryAcquire(fill.tenant, hashKeySegment(key.key), fill.lockTtlMs ?? 5_000)
       .then(
         (lock) => lock ?? HELD,
-        (): typeof HELD => HELD,
+        (error: unknown) => {
+          this.metrics.cache(key.family.name, 'fill_lock_unavailable');
+          this.logger.debug(
+            { family: key.family.name, err: String(error) },
+            'fill lock unavailable; loading without it',
+          );
+          return NO_LOCK;
+        },
       );
   }
 
