@@ -1,119 +1,18 @@
 import type { JsonCodec } from '../codec/json-codec';
-import type { RedisConnection } from '../clients/redis-connection';
 import type { RedisKey } from '../keys/key-factory';
 import { hashKeySegment } from '../keys/key-segment';
 import { assertTtlSeconds } from '../keys/key-family-registry';
 import type { RuntimeMetrics } from '../observability/runtime-metrics';
 import { silentLogger, type RuntimeLogger } from '../observability/runtime-logger';
 import { TIMED_OUT, withSoftTimeout } from '../util/with-timeout';
-import { checkedVersion, encodeEntry, fenceOf, isTombstone } from './cache-entry';
-import { writeEntry, writeTombstone, type WriteOutcome } from './cache-entry-writes';
-import { jitteredTtlSeconds, readMeta, shouldRefreshEarly } from './freshness';
+import type { CacheAside, CacheAsideOptions, Loader, ReadOptions } from './cache-aside-port';
+import { fenceOf, isTombstone } from './cache-entry';
+import { EntryWriter, writeTombstone, type WriteOutcome } from './cache-entry-writes';
+import { readMeta, shouldRefreshEarly } from './freshness';
 import type { NearCache } from './near-cache';
-import type { NearCacheInvalidationBus } from './near-cache-invalidation-bus';
 import { SingleFlight } from './single-flight';
 
-/** Loads the value from the source of truth; `undefined` means the source has none (not cached). */
-export type Loader<T> = () => Promise<T | undefined>;
-
-/**
- * A cross-process lock for distributed single-flight of expensive loads: one attempt, no waiting. `leaseFillLock`
- * adapts a `LeaseManager`.
- */
-export interface FillLock {
-  /** The lock, or `undefined` when another process holds it; rejects when it cannot tell (its Redis failing). */
-  tryAcquire(tenant: string, id: string, ttlMs: number): Promise<{ release(): Promise<unknown> } | undefined>;
-}
-
-export interface ReadOptions<T = unknown> {
-  /** Fresh lifetime before jitter, in seconds. @default the family's minimum TTL */
-  ttlSeconds?: number;
-  /** Extra lifetime during which a stale value is served while one caller refreshes it. @default 0 */
-  graceSeconds?: number;
-  /**
-   * Distributed single-flight for this read (expensive loads only): the first process to miss takes a lease on
-   * the key and loads; the others poll Redis for its result up to `waitMs`, then load themselves.
-   */
-  fill?: {
-    tenant: string;
-    /** @default 5000 */
-    lockTtlMs?: number;
-    /** @default 2000 */
-    waitMs?: number;
-  };
-  /**
-   * The value's version (a non-negative safe integer, e.g. an order's): a write never replaces a stored value, or
-   * the tombstone of one, whose version is higher; compared inside the write's Lua script. Use it on every write
-   * of a key or on none. @default unversioned
-   */
-  versionOf?: (value: T) => number;
-}
-
-export interface CacheAsideOptions {
-  connection: RedisConnection;
-  /** @default the connection's metrics */
-  metrics?: RuntimeMetrics;
-  /** @default silent */
-  logger?: RuntimeLogger;
-  /** Optional in-process tier in front of Redis. @default none */
-  nearCache?: NearCache;
-  /** Broadcasts and receives near-cache invalidation hints. @default none (local invalidation only) */
-  invalidationBus?: NearCacheInvalidationBus;
-  /** Required for reads with `fill`. */
-  fillLock?: FillLock;
-  /**
-   * Soft timeout for the Redis read, in ms: past it the source is asked while the command finishes unobserved.
-   * @default undefined (the connection's command timeout, the workload budget, applies)
-   */
-  redisTimeoutMs?: number;
-  /** XFetch beta; 0 disables probabilistic early refresh. @default 1 */
-  beta?: number;
-  /** TTL jitter ratio: a TTL of t becomes t..t*(1+ratio). @default 0.1 */
-  jitterRatio?: number;
-  /**
-   * How long an invalidation's fence lasts in Redis, in seconds (within the family's TTL range). A fill that took
-   * longer than half of it from its read to its write is served but not written (`late_fill`): by then the fence
-   * that would refuse it may be gone. @default the family's maximum TTL
-   */
-  fenceTtlSeconds?: number;
-}
-
-/** The port services depend on. */
-export interface CacheAside {
-  getOrLoad<T>(
-    key: RedisKey,
-    codec: JsonCodec<T>,
-    load: Loader<T>,
-    options?: ReadOptions<T>,
-  ): Promise<T | undefined>;
-  /**
-   * The cached value if there is one (near-cache, then Redis), never loading: for work that may not touch the
-   * source yet (e.g. before a rate-limit decision). A miss or a Redis failure is `undefined`.
-   */
-  peek<T>(key: RedisKey, codec: JsonCodec<T>): Promise<T | undefined>;
-  /**
-   * This instance's near-cache value, synchronously (counted as a near hit): lets the hottest reads answer without
-   * a promise turn. `undefined` when there is no near-cache or no fresh entry; then use `getOrLoad`.
-   */
-  nearValue<T>(key: RedisKey): T | undefined;
-  /**
-   * Writes `value` (not fenced: nothing was read; it keeps the stored fence). True when stored; false when refused
-   * (a higher version is stored, `versionOf`) or Redis failed.
-   */
-  set<T>(
-    key: RedisKey,
-    codec: JsonCodec<T>,
-    value: T,
-    options?: ReadOptions<T> & { loadMs?: number },
-  ): Promise<boolean>;
-  /**
-   * Drops keys from this instance's near-cache and tells the other instances. With `redis`, replaces each entry
-   * in Redis by a tombstone first: no fill that read the key before, on any instance, lands after it.
-   */
-  invalidate(keys: RedisKey[], options?: { redis?: boolean }): Promise<void>;
-  /** Drops near-cache entries by key prefix here and on every instance. */
-  invalidatePrefix(prefix: string): Promise<void>;
-}
+export type { CacheAside, CacheAsideOptions, FillLock, Loader, ReadOptions } from './cache-aside-port';
 
 const FILL_POLL_MS = 10;
 const MISS: unique symbol = Symbol('miss');
@@ -143,14 +42,14 @@ export class RedisCacheAside implements CacheAside {
   private readonly logger: RuntimeLogger;
   private readonly near: NearCache | undefined;
   private readonly beta: number;
-  private readonly jitterRatio: number;
+  private readonly writer: EntryWriter;
 
   constructor(private readonly options: CacheAsideOptions) {
     this.metrics = options.metrics ?? options.connection.metrics;
     this.logger = options.logger ?? silentLogger;
     this.near = options.nearCache;
     this.beta = options.beta ?? 1;
-    this.jitterRatio = options.jitterRatio ?? 0.1;
+    this.writer = new EntryWriter(options.connection, this.metrics, this.logger, options.jitterRatio ?? 0.1);
     options.invalidationBus?.onInvalidate((message) => {
       for (const key of message.keys ?? []) this.near?.delete(key);
       for (const prefix of message.prefixes ?? []) this.near?.deletePrefix(prefix);
@@ -213,7 +112,11 @@ export class RedisCacheAside implements CacheAside {
     options: ReadOptions<T> & { loadMs?: number } = {},
   ): Promise<boolean> {
     const since = this.generation();
-    const outcome = await this.write(key, codec, value, options, options.loadMs ?? 0, 'set', 0);
+    const outcome = await this.writer.write(key, codec, value, options, {
+      loadMs: options.loadMs ?? 0,
+      mode: 'set',
+      fence: 0,
+    });
     if (outcome?.kind === 'written') {
       this.near?.set(key.key, value, Date.now(), since);
       return true;
@@ -391,18 +294,25 @@ export class RedisCacheAside implements CacheAside {
       const value = await load();
       if (value === undefined) return undefined;
       const loadMs = Date.now() - started;
+      // A fill this slow may have outlived the fence that would refuse it: serve it, never write it.
+      const late = Date.now() - seen.at >= this.fenceTtlMs(key) / 2;
+      if (late) this.metrics.cache(family, 'late_fill');
       if (!redisUp) {
         // With Redis known to be failing, do not make the caller wait for a write that will fail too.
-        void this.write(key, codec, value, options, loadMs, 'fill', seen.fence).catch(() => undefined);
+        if (!late)
+          void this.writer
+            .write(key, codec, value, options, { loadMs, mode: 'fill', fence: seen.fence })
+            .catch(() => undefined);
         this.near?.set(key.key, value, Date.now(), since);
         return value;
       }
-      if (Date.now() - seen.at >= this.fenceTtlMs(key) / 2) {
-        this.metrics.cache(family, 'late_fill');
-        return value;
-      }
+      if (late) return value;
       const writing = Date.now();
-      const outcome = await this.write(key, codec, value, options, loadMs, 'fill', seen.fence);
+      const outcome = await this.writer.write(key, codec, value, options, {
+        loadMs,
+        mode: 'fill',
+        fence: seen.fence,
+      });
       if (outcome === undefined) return value;
       if (outcome.kind === 'written') {
         this.near?.set(key.key, value, Date.now(), since);
@@ -416,47 +326,6 @@ export class RedisCacheAside implements CacheAside {
       }
       if (attempt === 2) return value;
       seen = { fence: refusedAt(outcome), at: writing };
-    }
-  }
-
-  /** Encodes and writes through `writeCacheEntry`; `undefined` when Redis failed (counted, logged, swallowed). */
-  private async write<T>(
-    key: RedisKey,
-    codec: JsonCodec<T>,
-    value: T,
-    options: ReadOptions<T>,
-    loadMs: number,
-    mode: 'fill' | 'set',
-    fence: number,
-  ): Promise<WriteOutcome | undefined> {
-    const family = key.family;
-    const base = assertTtlSeconds(family, options.ttlSeconds ?? family.ttlSeconds?.min);
-    const grace = options.graceSeconds ?? 0;
-    const fresh = jitteredTtlSeconds(base, this.jitterRatio, family.ttlSeconds!.max - grace);
-    const ttl = assertTtlSeconds(family, fresh + grace);
-    const version = options.versionOf ? checkedVersion(options.versionOf(value)) : undefined;
-    const now = Date.now();
-    const entry = encodeEntry(codec, value, {
-      fence,
-      version,
-      freshUntil: now + fresh * 1000,
-      delta: loadMs,
-      expiresAt: now + ttl * 1000,
-    });
-    try {
-      return await writeEntry(this.options.connection, key, entry, {
-        mode,
-        fence,
-        version,
-        ttlMs: ttl * 1000,
-      });
-    } catch (error) {
-      this.metrics.cache(family.name, 'set_failure');
-      this.logger.warn(
-        { family: family.name, err: String(error) },
-        'cache write failed; serving the loaded value',
-      );
-      return undefined;
     }
   }
 
@@ -491,8 +360,9 @@ export class RedisCacheAside implements CacheAside {
   }
 
   /**
-   * The fill lease of a key, or `HELD` when another process holds it. When the lock's Redis fails nobody can be
-   * holding it for us to wait on: load without it (single-flight still holds per process), counted.
+   * The fill lease of a key, or `HELD` when another process holds it. A failing lock Redis says nothing about a
+   * holder, and waiting would cost `waitMs` on every miss: load without it (single-flight still holds per
+   * process), counted.
    */
   private tryFillLock(key: RedisKey, fill: NonNullable<ReadOptions['fill']>) {
     return this.options

@@ -1,6 +1,13 @@
 import type { RedisConnection } from '../clients/redis-connection';
+import type { JsonCodec } from '../codec/json-codec';
 import { LuaScriptError } from '../errors';
 import type { RedisKey } from '../keys/key-factory';
+import { assertTtlSeconds } from '../keys/key-family-registry';
+import type { RuntimeLogger } from '../observability/runtime-logger';
+import type { RuntimeMetrics } from '../observability/runtime-metrics';
+import type { ReadOptions } from './cache-aside-port';
+import { checkedVersion, encodeEntry } from './cache-entry';
+import { jitteredTtlSeconds } from './freshness';
 
 /** What a fenced write found (`writeCacheEntry-1.lua`). */
 export type WriteOutcome =
@@ -52,4 +59,56 @@ export async function writeTombstone(
       script: 'invalidateCacheEntry',
     });
   return Number(reply);
+}
+
+/**
+ * Builds an entry (TTL with jitter, freshness, fence and version) and writes it through `writeEntry`. A Redis
+ * failure resolves to `undefined`, counted as `set_failure` and logged: a cache write never fails a read. A TTL
+ * outside the family's range or a bad `versionOf` throws: those are bugs, not outages.
+ */
+export class EntryWriter {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly metrics: RuntimeMetrics,
+    private readonly logger: RuntimeLogger,
+    private readonly jitterRatio: number,
+  ) {}
+
+  async write<T>(
+    key: RedisKey,
+    codec: JsonCodec<T>,
+    value: T,
+    options: ReadOptions<T>,
+    how: { loadMs: number; mode: 'fill' | 'set'; fence: number },
+  ): Promise<WriteOutcome | undefined> {
+    const family = key.family;
+    const base = assertTtlSeconds(family, options.ttlSeconds ?? family.ttlSeconds?.min);
+    const grace = options.graceSeconds ?? 0;
+    const fresh = jitteredTtlSeconds(base, this.jitterRatio, family.ttlSeconds!.max - grace);
+    const ttl = assertTtlSeconds(family, fresh + grace);
+    const version = options.versionOf ? checkedVersion(options.versionOf(value)) : undefined;
+    const now = Date.now();
+    const entry = encodeEntry(codec, value, {
+      fence: how.fence,
+      version,
+      freshUntil: now + fresh * 1000,
+      delta: how.loadMs,
+      expiresAt: now + ttl * 1000,
+    });
+    try {
+      return await writeEntry(this.connection, key, entry, {
+        mode: how.mode,
+        fence: how.fence,
+        version,
+        ttlMs: ttl * 1000,
+      });
+    } catch (error) {
+      this.metrics.cache(family.name, 'set_failure');
+      this.logger.warn(
+        { family: family.name, err: String(error) },
+        'cache write failed; serving the loaded value',
+      );
+      return undefined;
+    }
+  }
 }
