@@ -17,6 +17,7 @@ import { CatalogKeys } from './application/catalog-keys';
 import { CatalogPrewarmer } from './application/catalog-prewarmer';
 import { CatalogPublisher } from './application/catalog-publisher';
 import { CatalogReader } from './application/catalog-reader';
+import type { CatalogRepository } from './application/catalog.repository';
 import type { CatalogTables } from './adapters/catalog.tables';
 import { KyselyCatalogRepository } from './adapters/kysely-catalog.repository';
 import type { CatalogConfig } from './config';
@@ -28,6 +29,8 @@ export interface CatalogRuntime {
   readonly config: CatalogConfig;
   readonly redis: RedisRuntime;
   readonly database: Database<CatalogTables>;
+  /** The PostgreSQL repository every reader and writer here shares. */
+  readonly repository: CatalogRepository;
   readonly reader: CatalogReader;
   readonly publisher: CatalogPublisher;
   readonly prewarmer: CatalogPrewarmer;
@@ -141,6 +144,7 @@ export async function openCatalogRuntime(
     config,
     redis,
     database,
+    repository,
     reader,
     publisher,
     prewarmer,

@@ -23,6 +23,7 @@ import {
   type PricingLimits,
 } from './application/price-rate-limit';
 import { PricingKeys } from './application/pricing-keys';
+import type { PricingRepository } from './application/pricing.repository';
 import { KyselyPricingRepository } from './adapters/kysely-pricing.repository';
 import { projectCatalogPublished } from './adapters/offer-status-projection';
 import type { PricingTables } from './adapters/pricing.tables';
@@ -35,6 +36,8 @@ export interface PricingRuntime {
   readonly config: PricingConfig;
   readonly redis: RedisRuntime;
   readonly database: Database<PricingTables>;
+  /** The PostgreSQL repository every reader and writer here shares. */
+  readonly repository: PricingRepository;
   readonly calculator: PriceCalculator;
   readonly publisher: PriceBookPublisher;
   readonly offerStatuses: OfferStatuses;
@@ -188,6 +191,7 @@ export async function openPricingRuntime(
     config,
     redis,
     database,
+    repository,
     calculator,
     publisher,
     offerStatuses,

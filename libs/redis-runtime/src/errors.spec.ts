@@ -18,6 +18,7 @@ describe('error codes', () => {
       RedisTimeoutError: 'REDIS_RUNTIME_TIMEOUT',
       RedisUnavailableError: 'REDIS_RUNTIME_UNAVAILABLE',
       RedisAccessDeniedError: 'REDIS_RUNTIME_ACCESS_DENIED',
+      InvalidCacheVersionError: 'REDIS_RUNTIME_INVALID_CACHE_VERSION',
       LuaScriptError: 'REDIS_RUNTIME_LUA_ERROR',
       RedisConfigError: 'REDIS_RUNTIME_CONFIG_INVALID',
       LeaseContendedError: 'REDIS_RUNTIME_LEASE_CONTENDED',

@@ -53,6 +53,11 @@ export class RedisAccessDeniedError extends RedisUnavailableError {
   override readonly code = 'REDIS_RUNTIME_ACCESS_DENIED';
 }
 
+/** A cache write's `versionOf` returned something other than a non-negative safe integer. */
+export class InvalidCacheVersionError extends RedisRuntimeError {
+  readonly code = 'REDIS_RUNTIME_INVALID_CACHE_VERSION';
+}
+
 /** A Lua script failed or returned a reply the wrapper does not understand. */
 export class LuaScriptError extends RedisRuntimeError {
   readonly code = 'REDIS_RUNTIME_LUA_ERROR';

@@ -4,11 +4,24 @@ export interface EntryMeta {
   freshUntil: number;
   /** How long the last load took, in ms: XFetch refreshes expensive values earlier. */
   delta: number;
+  /**
+   * Epoch ms after which the entry is not served at all (fresh + grace). Redis may keep it longer, only as the
+   * carrier of an invalidation's fence (see `writeCacheEntry-1.lua`). Absent in entries of older releases.
+   */
+  expiresAt: number | undefined;
+  /** The fence of the last invalidation its writer had seen (0: none). */
+  fence: number;
 }
 
 export function readMeta(meta: Record<string, unknown>): EntryMeta | undefined {
-  const { freshUntil, delta } = meta;
-  return typeof freshUntil === 'number' && typeof delta === 'number' ? { freshUntil, delta } : undefined;
+  const { freshUntil, delta, expiresAt, fence } = meta;
+  if (typeof freshUntil !== 'number' || typeof delta !== 'number') return undefined;
+  return {
+    freshUntil,
+    delta,
+    expiresAt: typeof expiresAt === 'number' ? expiresAt : undefined,
+    fence: typeof fence === 'number' ? fence : 0,
+  };
 }
 
 /**
@@ -18,7 +31,7 @@ export function readMeta(meta: Record<string, unknown>): EntryMeta | undefined {
  * @param beta above 1 favours earlier refreshes; 0 disables.
  */
 export function shouldRefreshEarly(
-  meta: EntryMeta,
+  meta: Pick<EntryMeta, 'freshUntil' | 'delta'>,
   now: number,
   beta: number,
   random: () => number = Math.random,

@@ -19,6 +19,24 @@ describe('NearCache', () => {
     expect(cache.get('d')).toBe('d');
   });
 
+  it('refuses a fill taken before an invalidation, of any kind, and accepts one taken after', () => {
+    const cache = new NearCache();
+    for (const invalidate of [
+      () => cache.delete('k'),
+      () => cache.deletePrefix('other'),
+      () => cache.clear(),
+    ]) {
+      const since = cache.generation;
+      invalidate();
+      cache.set('k', 'old', Date.now(), since);
+      expect(cache.get('k')).not.toBe('old');
+      cache.set('k', 'new', Date.now(), cache.generation);
+      expect(cache.get('k')).toBe('new');
+    }
+    cache.set('k', 'unfenced'); // without `since`, as before
+    expect(cache.get('k')).toBe('unfenced');
+  });
+
   it('drops entries by prefix', () => {
     const cache = new NearCache();
     cache.set('dev:x:t1:a', 1);

@@ -10,7 +10,13 @@ export type CacheEvent =
   | 'set_failure'
   | 'fallback'
   | 'decode_error'
-  | 'load';
+  | 'load'
+  /** The fill lock's Redis failed: loaded without the lock instead of waiting for a fill nobody runs. */
+  | 'fill_lock_unavailable'
+  /** A fill or `set` refused in Redis: the key was invalidated after the read, or holds a higher version. */
+  | 'write_refused'
+  /** A fill that took longer than half the fence TTL: served, not written. */
+  | 'late_fill';
 
 export type LeaseResult = 'acquired' | 'contended' | 'error';
 
@@ -49,7 +55,7 @@ export class RuntimeMetrics {
     );
     this.cacheEvents = new FastCounter(
       `${p}cache_events_total`,
-      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks and decode errors by key family',
+      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks, decode errors, unavailable fill locks, refused and late writes by key family',
       ['family', 'event'],
       r,
     );

@@ -172,6 +172,29 @@ describe('RedisCacheAside against real Redis', () => {
     expect(load.calls).toBe(1);
   });
 
+  it('a Redis-tier hit is one GET and nothing else; a miss adds one script call, the fenced write', async () => {
+    const cache = new RedisCacheAside({ connection, beta: 0 });
+    const key = keys.key('test-cache', 't1', 'v1', 'one-get');
+    const commands = async () => {
+      const text = await metrics.registry.getSingleMetricAsString('redis_runtime_command_duration_seconds');
+      const counts: Record<string, number> = {};
+      for (const m of text.matchAll(/_count\{command="([^"]+)",family="test-cache"[^}]*\} (\d+)/g))
+        counts[m[1]!] = (counts[m[1]!] ?? 0) + Number(m[2]);
+      return counts;
+    };
+    const load = countingLoader({ offerId: 'one-get', version: 1 });
+    const beforeMiss = await commands();
+    await cache.getOrLoad(key, codec, load);
+    const afterMiss = await commands();
+    expect((afterMiss.get ?? 0) - (beforeMiss.get ?? 0)).toBe(2); // the read, and the re-read before loading
+    expect((afterMiss['script:writeCacheEntry'] ?? 0) - (beforeMiss['script:writeCacheEntry'] ?? 0)).toBe(1);
+    for (let i = 0; i < 10; i++) await cache.getOrLoad(key, codec, load);
+    const afterHits = await commands();
+    const sent = Object.keys(afterHits).filter((c) => afterHits[c] !== afterMiss[c]);
+    expect(sent).toEqual(['get']);
+    expect(afterHits.get! - afterMiss.get!).toBe(10);
+  });
+
   it('refuses a write without a TTL in the family range', async () => {
     const cache = new RedisCacheAside({ connection });
     const key = keys.key('test-cache', 't1', 'v1', 'too-long');

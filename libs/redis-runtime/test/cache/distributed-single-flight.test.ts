@@ -1,11 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheAside } from '../../src/cache/cache-aside';
 import { leaseFillLock } from '../../src/cache/lease-fill-lock';
 import { JsonCodec } from '../../src/codec/json-codec';
 import type { RedisConnection } from '../../src/clients/redis-connection';
 import { RedisLeaseManager } from '../../src/lease/redis-lease-manager';
+import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { infraEnv } from '../../../../test/support/infra-env';
-import { openConnection, testKeys } from '../support/runtime-fixtures';
+import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
+import { metricValue, openConnection, testKeys } from '../support/runtime-fixtures';
 
 const codec = new JsonCodec<{ page: number }>({ schemaVersion: 1 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,5 +76,78 @@ describe('distributed single-flight through a fill lease', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await first;
     expect(loads).toBe(2);
+  });
+});
+
+describe('distributed single-flight when the lease Redis fails', () => {
+  const keys = testKeys();
+  let leaseRedis: RedisProcess;
+  let cache: RedisCacheAside;
+  let metrics: RuntimeMetrics;
+  let cacheConnection: RedisConnection;
+
+  beforeAll(async () => {
+    leaseRedis = await startRedisProcess();
+    metrics = new RuntimeMetrics();
+    cacheConnection = await openConnection('cache', infraEnv().redisCacheUrl, { metrics });
+    const rate = await openConnection('rate', leaseRedis.url);
+    rate.client.on('error', () => undefined);
+    const leases = new RedisLeaseManager({ connection: rate, keys, family: 'test-lease' });
+    cache = new RedisCacheAside({
+      connection: cacheConnection,
+      fillLock: leaseFillLock(leases),
+      jitterRatio: 0,
+    });
+    await leaseRedis.stop();
+  });
+  afterAll(async () => {
+    await leaseRedis.stop();
+  });
+
+  const unavailable = () =>
+    metricValue(metrics, 'redis_runtime_cache_events_total', {
+      family: 'test-cache',
+      event: 'fill_lock_unavailable',
+    });
+
+  it('loads at once, without waiting for a fill that nobody runs, and counts it', async () => {
+    const key = keys.key('test-cache', 't1', 'v1', 'lock-down');
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return { page: 1 };
+    };
+    const before = await unavailable();
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        cache.getOrLoad(key, codec, load, { fill: { tenant: 't1', waitMs: 5_000 } }),
+      ),
+    );
+    // far below waitMs, even on a busy machine: nobody is polled for
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(results.every((r) => r?.page === 1)).toBe(true);
+    expect(loads).toBe(1); // per-process single-flight still holds
+    expect((await unavailable()) - before).toBe(1);
+  });
+
+  it('keeps refreshing stale values in the background', async () => {
+    const key = keys.key('test-cache', 't1', 'v1', 'lock-down-stale');
+    let version = 1;
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return { page: version };
+    };
+    const options = { ttlSeconds: 1, graceSeconds: 30, fill: { tenant: 't1' } };
+    await cache.set(key, codec, { page: 1 }, options);
+    version = 2;
+    await sleep(1_100);
+    expect(await cache.getOrLoad(key, codec, load, options)).toEqual({ page: 1 }); // stale, served at once
+    const deadline = Date.now() + 2_000;
+    while (loads === 0 && Date.now() < deadline) await sleep(20);
+    expect(loads).toBe(1);
+    await sleep(50);
+    expect(JSON.parse((await cacheConnection.client.get(key.key))!).payload).toEqual({ page: 2 });
   });
 });
