@@ -62,13 +62,19 @@ describe('catalog-service events and cross-instance coordination', () => {
       queries.stop();
     }
 
-    // one instance handled the event: one inbox row in the pre-warm group for it
-    const rows = await sql<{ n: string }>`
-      select count(*) as n from catalog.inbox i join catalog.outbox o on o.event_id = i.event_id
-      where i.consumer_group = ${'catalog-service-prewarm.' + env} and o.envelope->>'tenantId' = ${tenant}`.execute(
-      a.runtime.database.db,
-    );
-    expect(Number(rows.rows[0]!.n)).toBe(2);
+    // one instance handled each event: one inbox row per publish in the pre-warm group. The handler runs inside
+    // the inbox transaction, so the v2 keys can be in Redis a moment before its row commits: wait for it.
+    const inboxRows = async () => {
+      const rows = await sql<{ n: string }>`
+        select count(*) as n from catalog.inbox i join catalog.outbox o on o.event_id = i.event_id
+        where i.consumer_group = ${'catalog-service-prewarm.' + env} and o.envelope->>'tenantId' = ${tenant}`.execute(
+        a.runtime.database.db,
+      );
+      return Number(rows.rows[0]!.n);
+    };
+    const committed = Date.now() + 5_000;
+    while ((await inboxRows()) < 2 && Date.now() < committed) await sleep(50);
+    expect(await inboxRows()).toBe(2);
   });
 
   it('builds a cold offer page once across instances (distributed single-flight)', async () => {
