@@ -12,6 +12,7 @@ import pino from 'pino';
 import { BatchedLines } from '../observability/batched-lines';
 import { registerGracefulClose } from './graceful-close';
 import { Hs256TokenVerifier } from '../auth/jwt-verifier';
+import { problemClientErrorHandler } from './client-error';
 import { registerFastRoutes, type FastRoute } from './fast-route';
 import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
@@ -50,6 +51,8 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
     logger: false,
     // In-flight requests finish on close; idle keep-alive connections are dropped.
     forceCloseConnections: 'idle',
+    // What Node's HTTP parser refuses (headers over 16 KiB, not HTTP at all) is a problem too.
+    clientErrorHandler: problemClientErrorHandler,
   });
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './support/problem-assertions';
 import { startTestApp, token, type TestApp } from './support/test-app';
@@ -83,6 +84,23 @@ describe('request errors are problem+json, never 5xx', () => {
     expect(JSON.stringify(logged?.['err'])).toContain('secret internal detail');
   });
 
+  it('answers a header block over 16 KiB with a 431 problem, not Fastify\'s own JSON (Node refuses it before any route)', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things`, {
+      headers: { authorization: `Bearer ${'a'.repeat(20_000)}` },
+    });
+    await expectProblem(response, 431, 'malformed-request');
+  });
+
+  it('answers a request that is not HTTP at all with a 400 problem, not Fastify\'s own JSON', async () => {
+    const reply = await rawExchange(t.baseUrl, 'GET /v1/ping HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      type: 'https://cpq.dev/problems/malformed-request',
+      status: 400,
+    });
+  });
+
   it('maps a registered domain error to its problem with headers', async () => {
     const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things/locked`, {
       headers: { authorization: `Bearer ${adminToken}` },
@@ -108,3 +126,16 @@ describe('request ids', () => {
     }
   });
 });
+
+/** Writes raw bytes to the server and returns everything it answers until it closes the connection. */
+function rawExchange(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: hostname, port: Number(port) }, () => socket.write(bytes));
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (chunk: Buffer) => (reply += chunk.toString('utf8')));
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+  });
+}
