@@ -27,6 +27,7 @@ export {
   type FamilyCensus,
   type KeyCensus,
   type KeyOwner,
+  type ParsedKey,
 } from './keys/key-family-census';
 
 // codec

@@ -1,10 +1,19 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from '../clients/redis-client-factory';
-import type { KeyFamily } from './key-family';
+import { LEASE_KEY_ROLES, type KeyFamily } from './key-family';
 import type { KeyFamilyRegistry } from './key-family-registry';
 
 /** Where a key belongs: a declared family of the environment, another environment, or nothing declared. */
 export type KeyOwner = { family: KeyFamily } | { otherEnv: string } | { unknown: true };
+
+/** A key of a declared family of the environment, split along the layout. */
+export interface ParsedKey {
+  family: KeyFamily;
+  /** The tenant segment, without the `{...}` hash tag of tenant-tagged families. */
+  tenant: string;
+  /** The `<id>` segments after `<purpose>`. */
+  id: string[];
+}
 
 /**
  * Sorts keys into their families by the layout `<env>:<service>:<tenant>:<domain>:<purpose>:<id...>` (the tenant
@@ -31,6 +40,36 @@ export class KeyFamilyClassifier {
     if (family === undefined) return { unknown: true };
     return env === this.env ? { family } : { otherEnv: env };
   }
+
+  /**
+   * The key split along the layout, or `undefined` unless it is exactly what `KeyFactory` builds for a family of
+   * this environment: the tenant hash-tagged if and only if the family says so, as many `<id>` segments as the
+   * family's `idPattern` names (`[:...]` parts optional; a lease family's keys end in one of `LEASE_KEY_ROLES`),
+   * no empty segment, no stray `{`/`}`.
+   */
+  parse(key: string): ParsedKey | undefined {
+    const owner = this.ownerOf(key);
+    if (!('family' in owner)) return undefined;
+    const { family } = owner;
+    const [, , tenantSegment = '', , , ...id] = key.split(':');
+    const tagged = /^\{([^{}]+)\}$/.exec(tenantSegment);
+    const tenant = family.hashTag === 'tenant' ? tagged?.[1] : tenantSegment;
+    if (!tenant || /[{}]/.test(tenant)) return undefined;
+    if (family.format === 'lease-token' && !(LEASE_KEY_ROLES as readonly string[]).includes(id.pop() ?? ''))
+      return undefined;
+    const { min, max } = idSegmentsOf(family.idPattern);
+    if (id.length < min || id.length > max || id.some((s) => s === '' || /[{}]/.test(s))) return undefined;
+    return { family, tenant, id };
+  }
+}
+
+/** How many `:`-separated segments an `idPattern` names: `a:b[:c]` is 2..3. */
+function idSegmentsOf(idPattern: string): { min: number; max: number } {
+  const required = idPattern.replace(/\[[^\]]*\]/g, '');
+  const optional = idPattern.match(/\[[^\]]*\]/g) ?? [];
+  const min = required.split(':').length;
+  const extra = optional.reduce((n, part) => n + (part.match(/:/g)?.length ?? 0), 0);
+  return { min, max: min + extra };
 }
 
 export interface FamilyCensus {

@@ -10,6 +10,14 @@ export type ServiceName = 'catalog-service' | 'pricing-service' | 'config-servic
  */
 export type ValueFormat = 'json' | 'integer' | 'sorted-set' | 'lease-token' | 'marker' | 'channel';
 
+/**
+ * The last segment of every key of a `lease-token` family: `holder` (the lease, holding its holder's token) or
+ * `fence` (the resource's last fencing token). Last, so no resource id can make one resource's lease key another's
+ * fence key; the family's `idPattern` names the resource only.
+ */
+export const LEASE_KEY_ROLES = ['holder', 'fence'] as const;
+export type LeaseKeyRole = (typeof LEASE_KEY_ROLES)[number];
+
 export type Sensitivity = 'public' | 'internal' | 'confidential';
 
 /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisConnection } from '../clients/redis-connection';
 import { InvalidKeyFamilyError, LeaseContendedError, MissingTtlError } from '../errors';
-import type { KeyFamily } from '../keys/key-family';
+import type { KeyFamily, LeaseKeyRole } from '../keys/key-family';
 import type { KeyFactory, RedisKey } from '../keys/key-factory';
 import { assertTtlSeconds } from '../keys/key-family-registry';
 import type { KeySegment } from '../keys/key-segment';
@@ -191,13 +191,17 @@ export class RedisLeaseManager implements LeaseManager {
     return ms;
   }
 
-  // `holder` and `fence` as last segments: no resource id can make one resource's lease key another's fence key.
   private leaseKey(resource: LeaseResource): RedisKey {
-    return this.keys.key(this.family.name, resource.tenant, ...ids(resource), 'holder');
+    return this.keyOf(resource, 'holder');
   }
 
   private fenceKey(resource: LeaseResource): RedisKey {
-    return this.keys.key(this.family.name, resource.tenant, ...ids(resource), 'fence');
+    return this.keyOf(resource, 'fence');
+  }
+
+  /** The role as the last segment (see `LEASE_KEY_ROLES`). */
+  private keyOf(resource: LeaseResource, role: LeaseKeyRole): RedisKey {
+    return this.keys.key(this.family.name, resource.tenant, ...ids(resource), role);
   }
 }
 
