@@ -12,7 +12,7 @@ import pino from 'pino';
 import { BatchedLines } from '../observability/batched-lines';
 import { registerGracefulClose } from './graceful-close';
 import { Hs256TokenVerifier } from '../auth/jwt-verifier';
-import { problemClientErrorHandler } from './client-error';
+import { problemClientErrorHandler, problemFrameworkErrors } from './pre-route-errors';
 import { registerFastRoutes, type FastRoute } from './fast-route';
 import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
@@ -51,8 +51,10 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
     logger: false,
     // In-flight requests finish on close; idle keep-alive connections are dropped.
     forceCloseConnections: 'idle',
-    // What Node's HTTP parser refuses (headers over 16 KiB, not HTTP at all) is a problem too.
+    // What Node's HTTP parser (headers over 16 KiB, not HTTP at all) and the router (a malformed percent-encoding,
+    // a parameter over 100 characters) refuse before any route runs is a problem too.
     clientErrorHandler: problemClientErrorHandler,
+    frameworkErrors: problemFrameworkErrors,
   });
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());

@@ -101,6 +101,20 @@ describe('request errors are problem+json, never 5xx', () => {
     });
   });
 
+  it('answers a path parameter over the router\'s 100 characters with a 414 problem, not Fastify\'s own JSON', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/${'a'.repeat(101)}/things`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    await expectProblem(response, 414, 'malformed-request');
+  });
+
+  it('answers a malformed percent-encoding in a path parameter with a 400 problem, not Fastify\'s own JSON', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/%ZZ/things`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    await expectProblem(response, 400, 'malformed-request');
+  });
+
   it('maps a registered domain error to its problem with headers', async () => {
     const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things/locked`, {
       headers: { authorization: `Bearer ${adminToken}` },

@@ -1,6 +1,23 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemError, ProblemType } from './problem';
+import { problemMappings } from './problem-mappings';
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route, hook or error handler runs (a malformed
+ * percent-encoding, a path parameter over its 100 characters) is answered as a problem. Fastify's own handling
+ * (and Nest's, which forwards to an error handler captured before Nest installs its own) answers JSON that is not
+ * problem+json.
+ */
+export function problemFrameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const problem = problemMappings.toProblemError(error);
+  void reply
+    .status(problem.status)
+    .headers(problem.headers)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem.toProblem()));
+}
 
 /**
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before any route or hook runs (a header block over
