@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { isIsoCurrency } from '../domain/currency';
 import { QUANTITY, TERM_MONTHS } from '../domain/price-calculator';
 
-/** An active ISO 4217 code in canonical upper case (the domain's list). */
+const CURRENCY_MESSAGE = 'expected an active ISO 4217 currency code, e.g. USD';
+
+/**
+ * An active ISO 4217 code in canonical upper case (the domain's list). The pattern comes first so the OpenAPI
+ * document shows the shape (a refinement is invisible there); one message either way.
+ */
 export const isoCurrencySchema = z
   .string()
-  .refine((code) => isIsoCurrency(code), { message: 'expected an active ISO 4217 currency code, e.g. USD' });
+  .regex(/^[A-Z]{3}$/, { message: CURRENCY_MESSAGE, abort: true })
+  .refine((code) => isIsoCurrency(code), { message: CURRENCY_MESSAGE });
 
 /** Segments and regions end up in Redis keys: key-safe lower-case identifiers only. */
 export const keySafeNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
