@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,6 +12,11 @@ export interface RedisProcessOptions {
   startTimeoutMs?: number;
   /** Defaults to `redis-server` on PATH (Debian package `redis-server`). */
   redisServerPath?: string;
+  /**
+   * Serve TLS only (`--port 0 --tls-port <port>`), with this certificate and key; clients need no certificate of
+   * their own. `url` is then `rediss://`, and readiness is checked over TLS, verified against `caFile`.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface RedisProcess {
@@ -52,7 +58,7 @@ class ManagedRedis implements RedisProcess {
     readonly port: number,
     private readonly opts: RedisProcessOptions,
   ) {
-    this.url = `redis://127.0.0.1:${port}`;
+    this.url = `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
   }
 
   get pid(): number | undefined {
@@ -65,7 +71,20 @@ class ManagedRedis implements RedisProcess {
 
   async start(): Promise<void> {
     this.dir = mkdtempSync(path.join(os.tmpdir(), `redis-${this.port}-`));
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', this.dir];
+    const { tls: tlsFiles } = this.opts;
+    const listen = tlsFiles
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tlsFiles.certFile]
+      : ['--port', String(this.port)];
+    if (tlsFiles)
+      listen.push(
+        '--tls-key-file',
+        tlsFiles.keyFile,
+        '--tls-ca-cert-file',
+        tlsFiles.caFile,
+        '--tls-auth-clients',
+        'no',
+      );
+    const args = [...listen, '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', this.dir];
     args.push('--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...(this.opts.args ?? []));
     const child = spawn(this.opts.redisServerPath ?? 'redis-server', args, {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,7 +110,8 @@ class ManagedRedis implements RedisProcess {
     );
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 5000);
     const ready = (async () => {
-      while (!(await answersPing(this.port))) {
+      const ca = tlsFiles ? readFileSync(tlsFiles.caFile) : undefined;
+      while (!(await answersPing(this.port, ca))) {
         if (!this.running)
           throw new Error(`redis-server on ${this.port} exited during startup: ${output.trim()}`);
         if (Date.now() > deadline)
@@ -144,10 +164,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A raw RESP PING, so the helper needs no Redis client. */
-function answersPing(port: number): Promise<boolean> {
+/** A raw RESP PING, so the helper needs no Redis client; over TLS verified against `ca` when given. */
+function answersPing(port: number, ca?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = ca
+      ? tls.connect({ host: '127.0.0.1', port, ca })
+      : net.connect({ host: '127.0.0.1', port });
     let reply = '';
     const done = (ok: boolean) => {
       socket.destroy();
@@ -155,7 +177,7 @@ function answersPing(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(ca ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (d: Buffer) => {
       reply += d.toString();
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));

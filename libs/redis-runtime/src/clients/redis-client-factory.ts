@@ -14,7 +14,8 @@ function nodeOptions(config: RedisWorkloadConfig, name: string): RedisOptions {
   return {
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
-    ...(tls ? { tls: {} } : {}),
+    // verified against the configured CA, else Node's default store; never without verification
+    ...(tls ? { tls: config.tlsCa !== undefined ? { ca: config.tlsCa } : {} } : {}),
     connectionName: name,
     connectTimeout: config.connectTimeoutMs,
     // No ioredis commandTimeout here: it arms a timer per command; RedisConnection sweeps deadlines instead.

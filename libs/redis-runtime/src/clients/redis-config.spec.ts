@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RedisConfigError } from '../errors';
+import { closeClient, createRedisClient } from './redis-client-factory';
 import {
   DEFAULT_TIMEOUTS,
   loginOfWorkload,
@@ -94,5 +98,50 @@ describe('redisConfigFromEnv', () => {
     expect(redactRedisUrl('redis://svc:hunter2@h:1,rediss://a:b@h2:2')).toBe(
       'redis://svc:***@h:1,rediss://a:***@h2:2',
     );
+  });
+});
+
+describe('REDIS_TLS_CA_FILE', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ca-'));
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const caFile = path.join(dir, 'ca.pem');
+  writeFileSync(caFile, pem);
+  const notPem = path.join(dir, 'not.pem');
+  writeFileSync(notPem, 'hello');
+  const tlsUrls = {
+    REDIS_CACHE_URL: 'rediss://127.0.0.1:6379',
+    REDIS_RATE_URL: 'rediss://127.0.0.1:6380',
+    REDIS_SESSION_URL: 'rediss://127.0.0.1:6381',
+  };
+
+  it('gives every workload the CA, and the client verifies the server against it', async () => {
+    const config = redisConfigFromEnv({ ...tlsUrls, REDIS_TLS_CA_FILE: caFile });
+    expect([config.cache.tlsCa, config.rate.tlsCa, config.session.tlsCa]).toEqual([pem, pem, pem]);
+    const client = createRedisClient(config.cache, 'tls-test');
+    expect((client.options as { tls?: unknown }).tls).toEqual({ ca: pem });
+    await closeClient(client);
+  });
+
+  it('verifies rediss:// against the default store without it (no option turns verification off)', async () => {
+    const config = redisConfigFromEnv(tlsUrls);
+    expect(config.cache.tlsCa).toBeUndefined();
+    const client = createRedisClient(config.cache, 'tls-test');
+    expect((client.options as { tls?: unknown }).tls).toEqual({});
+    await closeClient(client);
+  });
+
+  it.each([
+    [
+      { ...tlsUrls, REDIS_TLS_CA_FILE: path.join(dir, 'missing.pem') },
+      /REDIS_TLS_CA_FILE: cannot read .*ENOENT/,
+    ],
+    [{ ...tlsUrls, REDIS_TLS_CA_FILE: notPem }, /REDIS_TLS_CA_FILE: no PEM certificate/],
+    [
+      { ...tlsUrls, REDIS_RATE_URL: 'redis://127.0.0.1:6380', REDIS_TLS_CA_FILE: caFile },
+      /REDIS_RATE_URL: .*must be rediss/,
+    ],
+  ])('fails at start-up on a CA it cannot use or a plain-text workload beside it: %j', (env, message) => {
+    expect(() => redisConfigFromEnv(env)).toThrow(RedisConfigError);
+    expect(() => redisConfigFromEnv(env)).toThrow(message);
   });
 });

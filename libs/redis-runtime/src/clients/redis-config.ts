@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RedisConfigError } from '../errors';
 import type { Workload } from '../keys/key-family';
+import { readTlsCaFile } from './redis-tls';
 
 /**
  * Timeout budget per workload (reference timeout table): a cache GET/SET gets 5-20 ms, a rate-limit script or a
@@ -25,6 +26,8 @@ export const redisWorkloadConfigSchema = z.object({
   commandTimeoutMs: z.number().int().positive(),
   /** When coalesced writes leave (see `WriteFlush`); absent: the connection's default. */
   writeFlush: z.enum(['tick', 'turn']).optional(),
+  /** PEM CA bundle a `rediss://` server's certificate must chain to; absent: Node's default store. */
+  tlsCa: z.string().min(1).optional(),
 });
 export type RedisWorkloadConfig = z.infer<typeof redisWorkloadConfigSchema>;
 
@@ -41,6 +44,8 @@ const envSchema = z.object({
   REDIS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   /** Services batch the commands of every request of one event-loop turn into one write per connection. */
   REDIS_WRITE_FLUSH: z.enum(['tick', 'turn']).default('turn'),
+  /** CA bundle (PEM file) that every workload's `rediss://` server is verified against; requires `rediss://`. */
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
 /** Reads the three workloads from the environment; an invalid value throws one line naming the variable. */
@@ -54,6 +59,7 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
   }
   const e = parsed.data;
   const cluster = e.REDIS_CLUSTER === 'true';
+  const tlsCa = e.REDIS_TLS_CA_FILE === undefined ? undefined : readTlsCaFile(e.REDIS_TLS_CA_FILE);
   const one = (
     workload: Workload,
     url: string,
@@ -67,13 +73,32 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
       writeFlush: e.REDIS_WRITE_FLUSH,
     };
     parseSeeds(config);
-    return config;
+    return withTlsCa(config, tlsCa, workload);
   };
   return {
     cache: one('cache', e.REDIS_CACHE_URL, e.REDIS_CACHE_TIMEOUT_MS),
     rate: one('rate', e.REDIS_RATE_URL, e.REDIS_RATE_TIMEOUT_MS),
     session: one('session', e.REDIS_SESSION_URL, e.REDIS_SESSION_TIMEOUT_MS),
   };
+}
+
+/**
+ * A CA file means the operator expects TLS: a workload that would still connect in plain text (`redis://`) is a
+ * configuration error, not a silent downgrade.
+ */
+function withTlsCa(
+  config: RedisWorkloadConfig,
+  tlsCa: string | undefined,
+  workload: Workload,
+): RedisWorkloadConfig {
+  if (tlsCa === undefined) return config;
+  if (!loginOfWorkload(config).tls) {
+    throw new RedisConfigError(
+      `invalid REDIS_${workload.toUpperCase()}_URL: REDIS_TLS_CA_FILE is set, so it must be rediss://: ${redactRedisUrl(config.url)}`,
+      { variable: `REDIS_${workload.toUpperCase()}_URL` },
+    );
+  }
+  return { ...config, tlsCa };
 }
 
 /** How a workload logs in: an ACL user (`redis://user:password@host`) or the `default` user, TLS for `rediss://`. */
