@@ -48,13 +48,15 @@ export interface DocumentedRoute {
   parameters: RouteParameter[];
   /** The JSON request body's schema, when the route takes one. */
   body: JsonSchema | undefined;
+  /** Whether the body may be left out (`requestBody.required` false) or not. */
+  bodyRequired: boolean;
   requiredRoles: string[];
   secured: boolean;
 }
 
 interface OpenApiOperation {
   parameters?: RouteParameter[];
-  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
   security?: unknown[];
   'x-required-roles'?: string[];
 }
@@ -82,6 +84,7 @@ export async function documentedRoutes(service: string, baseUrl: string): Promis
         path: routePath,
         parameters: (operation.parameters ?? []).map((p) => ({ ...p, schema: resolve(p.schema) ?? {} })),
         body: resolve(operation.requestBody?.content?.['application/json']?.schema),
+        bodyRequired: operation.requestBody?.required ?? false,
         requiredRoles: operation['x-required-roles'] ?? [],
         secured: (operation.security ?? []).length > 0,
       });

@@ -109,10 +109,12 @@ export function documentedBody(route: DocumentedRoute): fc.Arbitrary<unknown> {
   return route.body ? documentedValue(route.body) : fc.constant(undefined);
 }
 
-/** A JSON body the document refuses: a documented one broken in one to three places. */
+/** A JSON body the document refuses: a documented one broken in one to three places (or left out, if required). */
 export function refusedBody(route: DocumentedRoute): fc.Arbitrary<unknown> {
   const valid = documentedValidator(route.body!);
-  return mutatedValue(route.body!).filter((value) => !valid(value));
+  return mutatedValue(route.body!).filter((value) =>
+    value === undefined ? route.bodyRequired : !valid(value),
+  );
 }
 
 export interface Payload {
@@ -163,7 +165,7 @@ const SPECIAL_BODIES = [
   'NaN',
 ];
 
-/** Noise: any JSON value, broken JSON, bytes, odd media types; documented-valid JSON bodies left out. */
+/** Noise: any JSON value, broken JSON, bytes, odd media types; what the document accepts left out. */
 export function noisePayload(route: DocumentedRoute): fc.Arbitrary<Payload> {
   const valid = route.body ? documentedValidator(route.body) : () => false;
   const body: fc.Arbitrary<string | Buffer> = fc.oneof(
@@ -182,6 +184,8 @@ export function noisePayload(route: DocumentedRoute): fc.Arbitrary<Payload> {
       body: fc.option(body, { nil: undefined, freq: 8 }),
     })
     .filter(({ contentType, body: b }) => {
+      // no body at all is what a route with an optional body accepts
+      if (route.body && !route.bodyRequired && (b === undefined || b.length === 0)) return false;
       if (!contentType?.toLowerCase().startsWith('application/json') || typeof b !== 'string') return true;
       try {
         return !valid(JSON.parse(b));

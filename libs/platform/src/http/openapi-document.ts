@@ -136,7 +136,11 @@ export class OpenApiDocumentBuilder {
         })),
       ],
       ...(body && {
-        requestBody: { required: true, content: { 'application/json': { schema: toSchema(body, 'input') } } },
+        requestBody: {
+          // a schema that accepts no body at all (`.optional()`) makes the body optional
+          required: !body.safeParse(undefined).success,
+          content: { 'application/json': { schema: toSchema(body, 'input') } },
+        },
       }),
       responses,
     };

@@ -22,6 +22,9 @@ describe('OpenAPI', () => {
     const create = at(doc, 'paths', '/v1/tenants/{tenantId}/things', 'post');
     expect(at(create, 'security')).toEqual([{ bearerAuth: [] }]);
     expect(at(create, 'x-required-roles')).toEqual(['catalog:admin']);
+    expect(at(create, 'requestBody', 'required')).toBe(true);
+    // a body the route's schema lets be left out is not documented as required (clients and tests trust it)
+    expect(at(doc, 'paths', '/v1/tenants/{tenantId}/things/touch', 'post', 'requestBody', 'required')).toBe(false);
     const bodySchema = at(create, 'requestBody', 'content', 'application/json', 'schema');
     expect(at(bodySchema, 'required')).toEqual(['name', 'quantity']);
     expect(at(bodySchema, 'additionalProperties')).toBe(false);

@@ -91,6 +91,14 @@ class ThingsController {
     return { id: 'thing-1', name: body.name, quantity: body.quantity, by: principal.sub };
   }
 
+  @Post('touch')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Touch the things (the body may be left out)',
+    responses: { 204: { description: 'touched' } },
+  })
+  touch(@ZodBody(z.strictObject({ note: z.string().optional() }).optional()) _body: unknown) {}
+
   @Get('boom')
   boom(): never {
     throw new Error('secret internal detail at /srv/app');
