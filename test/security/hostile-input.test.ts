@@ -10,6 +10,7 @@ import {
 import { infraEnv } from '../support/infra-env';
 import { documentedRoutes, type DocumentedRoute } from '../support/openapi-routes';
 import {
+  CreatedIds,
   documentedBody,
   documentedParams,
   hostileHeaders,
@@ -35,7 +36,8 @@ import { uniqueId } from '../support/unique';
 // document): no answer is a 5xx, every 4xx is problem+json, and a tenant that only ever got refused requests has
 // nothing written for it, in PostgreSQL or Redis; every Redis key of the run lies in the key space of a tenant the
 // run had a token for. HOSTILE_RUNS (default 100) sets the runs per route and kind of request, HOSTILE_SEED replays
-// a failure (fast-check prints the seed and the counterexample).
+// a failure (fast-check prints the seed and the counterexample); HOSTILE_STATS=1 prints the answers by route and
+// kind of request, to see how deep the requests went.
 
 const SERVICES = servicesInApps();
 const RUNS = Number(process.env['HOSTILE_RUNS'] ?? 100);
@@ -57,19 +59,26 @@ const routes = new Map<string, DocumentedRoute[]>();
 let allRoles: string[] = [];
 const tokens = new Map<string, string>();
 
-/** A valid token of `tenant` with every role, for one of 40 users (rate limits are per user). */
+/** A valid token of `tenant` with every role, for one of 40 users (rate limits are per user), 8 for the fuzz tenant. */
 async function validToken(tenant: string, user: number): Promise<string> {
-  const key = `${tenant}/${user % 40}`;
+  // the fuzz tenant's users are few, so a request often comes from the owner of the session it names
+  const sub = `user-${user % (tenant === FUZZ_TENANT ? 8 : 40)}`;
+  const key = `${tenant}/${sub}`;
   let token = tokens.get(key);
-  if (!token) tokens.set(key, (token = await runToken(tenant, `user-${user % 40}`, allRoles)));
+  if (!token) tokens.set(key, (token = await runToken(tenant, sub, allRoles)));
   return token;
 }
+
+/** Sessions, orders, ... the fuzz tenant's documented requests created: later requests reuse their ids. */
+const created = new CreatedIds();
 
 /** Answers (status and problem type) by route and kind of request: printed after the run, to see how deep it went. */
 const statuses = new Map<string, Map<string, number>>();
 
 async function send(kind: string, route: DocumentedRoute, request: RawRequest) {
   const response = await rawRequest(instances.get(route.service)!.url, request);
+  const location = response.headers['location'];
+  created.record(route, response.status, typeof location === 'string' ? location : undefined);
   const key = `${label(route)} [${kind}]`;
   const tally = statuses.get(key) ?? new Map<string, number>();
   const type = (response.json as { type?: unknown } | undefined)?.type;
@@ -95,6 +104,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
+  if (!process.env['HOSTILE_STATS']) return;
   const lines = [...statuses].map(
     ([key, tally]) =>
       `${key}: ${[...tally]
@@ -246,7 +256,7 @@ describe.each(SERVICES)('%s under hostile input', (service) => {
       await fc.assert(
         fc.asyncProperty(
           fc.constant(label(route)),
-          documentedParams(route, FUZZ_TENANT),
+          documentedParams(route, FUZZ_TENANT, created),
           documentedBody(route),
           hostileHeaders,
           fc.nat(),
@@ -273,7 +283,7 @@ describe.each(SERVICES)('%s under hostile input', (service) => {
       await fc.assert(
         fc.asyncProperty(
           fc.constant(label(route)),
-          documentedParams(route, FUZZ_TENANT),
+          documentedParams(route, FUZZ_TENANT, created),
           documentedBody(route),
           fc.record(
             {

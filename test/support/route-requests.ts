@@ -48,10 +48,50 @@ export function pathOf(route: DocumentedRoute, params: Params, raw = false): str
   return out;
 }
 
-/** Parameters the document accepts (optional query parameters sometimes left out), for `tenant`. */
-export function documentedParams(route: DocumentedRoute, tenant: string): fc.Arbitrary<Params> {
+/**
+ * Ids of resources created during a run, by the collection route that created them (`Location` of a 2xx), so
+ * generated requests reach real sessions and orders, not only unknown ids (ids are made by the server).
+ */
+export class CreatedIds {
+  private readonly byCollection = new Map<string, string[]>();
+
+  /** Records the id a 2xx answer's `Location` names, under the route that created it. */
+  record(route: DocumentedRoute, status: number, location: string | undefined): void {
+    if (status < 200 || status >= 300 || !location) return;
+    const id = location.split('?')[0]!.split('/').pop();
+    if (!id) return;
+    const key = `${route.service} ${route.path}`;
+    const ids = this.byCollection.get(key) ?? [];
+    if (ids.length < 200) ids.push(decodeURIComponent(id));
+    this.byCollection.set(key, ids);
+  }
+
+  /** The ids created under the collection of `route`'s parameter `name` (the path before `/{name}`). */
+  of(route: DocumentedRoute, name: string): readonly string[] {
+    const at = route.path.indexOf(`/{${name}}`);
+    return at < 0 ? [] : (this.byCollection.get(`${route.service} ${route.path.slice(0, at)}`) ?? []);
+  }
+}
+
+/**
+ * Parameters the document accepts (optional query parameters sometimes left out), for `tenant`; with `created`,
+ * path parameters are half the time the id of a resource the run created.
+ */
+export function documentedParams(
+  route: DocumentedRoute,
+  tenant: string,
+  created?: CreatedIds,
+): fc.Arbitrary<Params> {
   const model: Record<string, fc.Arbitrary<string | undefined>> = {};
-  for (const p of nonTenantPathParams(route)) model[p.name] = paramValue(p);
+  for (const p of nonTenantPathParams(route)) {
+    const documented = paramValue(p);
+    model[p.name] = created
+      ? fc.tuple(documented, fc.nat(), fc.boolean()).map(([value, i, reuse]) => {
+          const ids = created.of(route, p.name);
+          return reuse && ids.length > 0 ? ids[i % ids.length]! : value;
+        })
+      : documented;
+  }
   for (const p of queryParams(route))
     model[p.name] = p.required ? paramValue(p) : fc.option(paramValue(p), { nil: undefined });
   return fc.record(model).map((values) => {
