@@ -224,6 +224,31 @@ describe.each(SERVICES)('%s under hostile input', (service) => {
     });
   });
 
+  it('answers the methods a path does not document with a 4xx problem', async () => {
+    const list = routes.get(service)!;
+    for (const path of new Set(list.map((r) => r.path))) {
+      const documented = list.filter((r) => r.path === path).map((r) => r.method);
+      const route = list.find((r) => r.path === path)!;
+      const params = fc.sample(documentedParams(route, HOSTILE_TENANT), { numRuns: 1, seed: 3 })[0]!;
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND']) {
+        if (documented.includes(method)) continue;
+        const response = await send(
+          'other-methods',
+          { ...route, method },
+          requestOf(
+            { ...route, method },
+            {
+              params,
+              payload: jsonPayload({}),
+              authorization: `Bearer ${await validToken(HOSTILE_TENANT, 0)}`,
+            },
+          ),
+        );
+        expect(response.status).toBeGreaterThanOrEqual(400);
+      }
+    }
+  });
+
   it('answers hostile path and query parameters with 4xx problems', async () => {
     await forEveryRoute(service, async (route) => {
       await fc.assert(
