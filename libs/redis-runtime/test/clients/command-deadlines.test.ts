@@ -1,0 +1,162 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DeadlineExceeded } from '../../src/clients/command-deadline-sweeper';
+import { connectClient, createRedisClient } from '../../src/clients/redis-client-factory';
+import { DEFAULT_TIMEOUTS } from '../../src/clients/redis-config';
+import { RedisConnection } from '../../src/clients/redis-connection';
+import { RedisTimeoutError } from '../../src/errors';
+import { KeyFactory } from '../../src/keys/key-factory';
+import type { KeyFamily, Workload } from '../../src/keys/key-family';
+import { KeyFamilyRegistry } from '../../src/keys/key-family-registry';
+import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
+import { uniqueId } from '../../../../test/support/unique';
+import { TEST_KEY_FAMILIES } from '../support/runtime-fixtures';
+
+// Command budgets as production runs them (no test override: the workload's 20-30 ms and the families' own),
+// on a private redis-server that the tests pause (SIGSTOP).
+
+const CACHE_BUDGET_MS = DEFAULT_TIMEOUTS.cache.commandTimeoutMs;
+const family = (name: string, workload: Workload, timeoutMs: number): KeyFamily => ({
+  ...TEST_KEY_FAMILIES[0]!,
+  name,
+  purpose: name,
+  workload,
+  timeoutMs,
+});
+const keys = new KeyFactory(
+  new KeyFamilyRegistry([
+    family('budget-default', 'cache', CACHE_BUDGET_MS),
+    family('budget-long', 'cache', 400),
+    family('budget-short', 'session', 5),
+  ]),
+  uniqueId('t'),
+);
+
+/** A connection as `RedisConnection.open` builds it from `redisConfigFromEnv()` without REDIS_*_TIMEOUT_MS. */
+async function productionConnection(url: string, workload: Workload = 'cache'): Promise<RedisConnection> {
+  const client = createRedisClient(
+    {
+      url,
+      cluster: false,
+      connectTimeoutMs: 500,
+      commandTimeoutMs: DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
+    },
+    `budget-${workload}`,
+  );
+  const connection = new RedisConnection(workload, client);
+  await connectClient(client, 500);
+  return connection;
+}
+
+interface QueuedCommand {
+  command: { reject(error: Error): void };
+}
+interface Queue {
+  length: number;
+  peekAt(i: number): QueuedCommand | undefined;
+}
+const queueOf = (connection: RedisConnection) =>
+  (connection.client as unknown as { commandQueue: Queue }).commandQueue;
+
+/** Counts the deadline rejections each queued command receives, from now on. */
+function countDeadlineRejections(connection: RedisConnection): () => number {
+  const queue = queueOf(connection);
+  let count = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const command = queue.peekAt(i)!.command;
+    const reject = command.reject.bind(command);
+    command.reject = (error) => {
+      if (error instanceof DeadlineExceeded) count++;
+      reject(error);
+    };
+  }
+  return () => count;
+}
+
+/** Settles `pending` to the time it took and its error (if any). */
+const timed = (pending: Promise<unknown>) => {
+  const started = performance.now();
+  return pending.then(
+    () => ({ ms: performance.now() - started, error: undefined as unknown }),
+    (error: unknown) => ({ ms: performance.now() - started, error }),
+  );
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('command budgets on a hung server (private redis-server, production budgets)', () => {
+  let redis: RedisProcess;
+  const opened: RedisConnection[] = [];
+  const open = async (workload: Workload = 'cache') => {
+    const connection = await productionConnection(redis.url, workload);
+    opened.push(connection);
+    return connection;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisProcess();
+  });
+  afterEach(async () => {
+    redis.resume();
+    await Promise.all(opened.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('rejects each timed-out command once during a stall, leaving the event loop free', async () => {
+    const connection = await open();
+    const key = keys.key('budget-default', 't1', 'k');
+    expect(await connection.observe('ping', undefined, (c) => c.ping())).toBe('PONG');
+    redis.pause();
+    const commands = 30_000;
+    const replies = Array.from({ length: commands }, () =>
+      timed(connection.observe('get', key.family, (c) => c.get(key.key))),
+    );
+    const rejections = countDeadlineRejections(connection);
+    const resolutionMs = 5;
+    const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+    delay.enable();
+    const cpuBefore = process.cpuUsage();
+    // held below the 1 s after which a stuck connection is dropped: only the sweeper acts meanwhile
+    await sleep(800);
+    const cpu = process.cpuUsage(cpuBefore);
+    delay.disable();
+
+    const settled = await Promise.all(replies);
+    expect(settled.every((r) => r.error instanceof RedisTimeoutError)).toBe(true);
+    expect(rejections()).toBe(commands);
+    // Each stale command was rejected again on every sweep (a quarter budget): here 500,000 rejections, a busy
+    // event loop (a timer every 5 ms firing ~35 ms apart at the median) and more than the stall's time in CPU.
+    // Rejecting each once costs one burst, then nothing.
+    const medianMs = delay.percentile(50) / 1e6;
+    expect(medianMs, `median event-loop timer interval ${medianMs.toFixed(1)} ms`).toBeLessThan(
+      resolutionMs + 15,
+    );
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    expect(cpuMs, `CPU during an 800 ms stall: ${cpuMs.toFixed(0)} ms`).toBeLessThan(600);
+  });
+
+  it('keeps enforcing budgets once it has asked for a reconnect: a command sent just before the drop gets its budget', async () => {
+    const connection = await open();
+    const key = keys.key('budget-default', 't1', 'k');
+    expect(await connection.observe('ping', undefined, (c) => c.ping())).toBe('PONG');
+    let beforeDrop: Promise<{ ms: number; error: unknown }> | undefined;
+    let drops = 0;
+    const disconnect = connection.client.disconnect.bind(connection.client);
+    connection.client.disconnect = (reconnect?: boolean) => {
+      // the last command onto the stuck socket, sent in the same turn as the drop
+      if (drops++ === 0) beforeDrop = timed(connection.observe('get', key.family, (c) => c.get(key.key)));
+      return disconnect(reconnect);
+    };
+    redis.pause();
+    const stuck = await timed(connection.observe('get', key.family, (c) => c.get(key.key)));
+    expect(stuck.error).toBeInstanceOf(RedisTimeoutError);
+    await expect.poll(() => drops, { timeout: 3_000, interval: 20 }).toBe(1);
+    const last = await beforeDrop!;
+    // its budget plus two sweeps and a busy machine's slack, far from ioredis' 2 s wait for the socket to close
+    expect(last.ms, `answered after ${last.ms.toFixed(0)} ms`).toBeLessThan(CACHE_BUDGET_MS * 1.5 + 300);
+    expect(last.error).toBeInstanceOf(RedisTimeoutError);
+    expect(drops).toBe(1);
+  });
+});
