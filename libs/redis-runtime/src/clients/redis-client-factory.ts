@@ -48,7 +48,11 @@ export function createRedisClient(config: RedisWorkloadConfig, name: string): Re
     retryStrategy: _nodeRetry,
     ...nodeRedisOptions
   } = nodeOptions(config, name);
-  const redisOptions = { ...nodeRedisOptions, commandTimeout: config.commandTimeoutMs };
+  // ioredis' per-command timer on every node (`RedisConnection.open` passes the workload's budget when unset)
+  const redisOptions = {
+    ...nodeRedisOptions,
+    ...(config.commandTimeoutMs !== undefined ? { commandTimeout: config.commandTimeoutMs } : {}),
+  };
   const options: ClusterOptions = {
     enableOfflineQueue: false,
     lazyConnect: true,

@@ -13,18 +13,24 @@ import {
 } from './redis-config';
 
 describe('redisConfigFromEnv', () => {
-  it('defaults to the three local workloads with the reference timeout budget', () => {
+  it('defaults to the three local workloads, without a budget override (each family keeps its own)', () => {
     const config = redisConfigFromEnv({});
     expect(config.cache).toEqual({
       url: 'redis://127.0.0.1:6379',
       cluster: false,
-      ...DEFAULT_TIMEOUTS.cache,
+      connectTimeoutMs: DEFAULT_TIMEOUTS.cache.connectTimeoutMs,
       writeFlush: 'turn',
     });
     expect(config.rate.url).toBe('redis://127.0.0.1:6380');
     expect(config.session.url).toBe('redis://127.0.0.1:6381');
-    expect(config.cache.commandTimeoutMs).toBeLessThanOrEqual(20);
-    expect(config.rate.commandTimeoutMs).toBeLessThanOrEqual(30);
+    expect(DEFAULT_TIMEOUTS.cache.commandTimeoutMs).toBeLessThanOrEqual(20);
+    expect(DEFAULT_TIMEOUTS.rate.commandTimeoutMs).toBeLessThanOrEqual(30);
+  });
+
+  it('reads REDIS_<WORKLOAD>_TIMEOUT_MS as an override of that workload only', () => {
+    const config = redisConfigFromEnv({ REDIS_SESSION_TIMEOUT_MS: '250' });
+    expect(config.session.commandTimeoutMs).toBe(250);
+    expect(config.cache.commandTimeoutMs).toBeUndefined();
   });
 
   it('reads REDIS_WRITE_FLUSH and rejects other values, naming the variable', () => {

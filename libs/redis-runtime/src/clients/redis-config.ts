@@ -5,7 +5,8 @@ import { readTlsCaFile } from './redis-tls';
 
 /**
  * Timeout budget per workload (reference timeout table): a cache GET/SET gets 5-20 ms, a rate-limit script or a
- * lease 10-30 ms. Connecting gets longer, but never so long that a dead Redis holds a request hostage.
+ * lease 10-30 ms. Connecting gets longer, but never so long that a dead Redis holds a request hostage. A key
+ * family's commands get the family's own declared budget (`KeyFamily.timeoutMs`); these apply to the rest.
  */
 export const DEFAULT_TIMEOUTS: Record<Workload, { connectTimeoutMs: number; commandTimeoutMs: number }> = {
   cache: { connectTimeoutMs: 500, commandTimeoutMs: 20 },
@@ -23,7 +24,11 @@ export const redisWorkloadConfigSchema = z.object({
   url: z.string().min(1),
   cluster: z.boolean(),
   connectTimeoutMs: z.number().int().positive(),
-  commandTimeoutMs: z.number().int().positive(),
+  /**
+   * One budget for every command of the workload, overriding the key families' declared ones (tests, a slow
+   * network). Absent: each family's `timeoutMs`, and `DEFAULT_TIMEOUTS` for commands outside a family.
+   */
+  commandTimeoutMs: z.number().int().positive().optional(),
   /** When coalesced writes leave (see `WriteFlush`); absent: the connection's default. */
   writeFlush: z.enum(['tick', 'turn']).optional(),
   /** PEM CA bundle a `rediss://` server's certificate must chain to; absent: Node's default store. */
@@ -65,11 +70,11 @@ export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisR
     url: string,
     commandTimeoutMs: number | undefined,
   ): RedisWorkloadConfig => {
-    const config = {
+    const config: RedisWorkloadConfig = {
       url,
       cluster,
       connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS ?? DEFAULT_TIMEOUTS[workload].connectTimeoutMs,
-      commandTimeoutMs: commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
+      ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}),
       writeFlush: e.REDIS_WRITE_FLUSH,
     };
     parseSeeds(config);

@@ -5,6 +5,7 @@ import type { KeyFamily, Workload } from '../keys/key-family';
 import type { RedisKey } from '../keys/key-factory';
 import { RuntimeMetrics } from '../observability/runtime-metrics';
 import { RUNTIME_SCRIPTS, type ScriptDefinition } from '../scripts/script-registry';
+import { TIMED_OUT, withSoftTimeout } from '../util/with-timeout';
 import { CommandDeadlineSweeper, DeadlineExceeded } from './command-deadline-sweeper';
 import { WriteCoalescer, type WriteFlush } from './write-coalescer';
 import { closeClient, connectClient, createRedisClient, type RedisClient } from './redis-client-factory';
@@ -17,10 +18,21 @@ type EvalCommand = (...args: ScriptArg[]) => Promise<unknown>;
 /** Error replies that describe the server's state, not the command: treated as Redis being unavailable. */
 const SERVER_STATE_ERROR = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
 
+export interface ObserveOptions {
+  /** This operation's budget, whatever its family declares or the connection overrides (e.g. INFO's). */
+  timeoutMs?: number;
+}
+
+const NO_OPTIONS: ObserveOptions = {};
+
 export interface RedisConnectionOptions {
   /** @default a new RuntimeMetrics */
   metrics?: RuntimeMetrics;
-  /** Budget of one operation; past it the caller gets `RedisTimeoutError`. @default the workload's budget */
+  /**
+   * One budget for every command on this connection, past which the caller gets `RedisTimeoutError`; it
+   * overrides the key families' declared budgets (tests, a slow network: `REDIS_<WORKLOAD>_TIMEOUT_MS`).
+   * @default each family's `timeoutMs` for its commands, the workload's budget (`DEFAULT_TIMEOUTS`) for the rest
+   */
   commandTimeoutMs?: number;
   /** Coalesce the commands of one event-loop turn into one socket write (standalone only). @default true */
   coalesceWrites?: boolean;
@@ -45,6 +57,10 @@ export class RedisConnection {
   private readonly scripts: ReadonlyMap<string, ScriptDefinition>;
   private readonly deadlines: CommandDeadlineSweeper | undefined;
   private readonly coalescer: WriteCoalescer | undefined;
+  /** The budget of commands outside a family, or of every command when overridden. */
+  private readonly budgetMs: number;
+  /** Whether a family's declared budget applies to its commands (no override). */
+  private readonly familyBudgets: boolean;
   readonly metrics: RuntimeMetrics;
 
   constructor(
@@ -56,15 +72,12 @@ export class RedisConnection {
     const onError = options.onConnectionError ?? (() => undefined);
     client.on('error', onError);
     this.scripts = options.scripts ?? RUNTIME_SCRIPTS;
+    this.familyBudgets = options.commandTimeoutMs === undefined;
+    this.budgetMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs;
     // A Cluster client routes through several node connections and redirections: it keeps ioredis' own
     // per-command timeout (set by createRedisClient); a standalone client gets the cheaper sweeper.
     this.deadlines =
-      client instanceof Cluster
-        ? undefined
-        : new CommandDeadlineSweeper(
-            client,
-            options.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
-          );
+      client instanceof Cluster ? undefined : new CommandDeadlineSweeper(client, this.budgetMs);
     this.coalescer =
       client instanceof Cluster || options.coalesceWrites === false
         ? undefined
@@ -79,12 +92,18 @@ export class RedisConnection {
     name = `cpq-${workload}`,
     onConnectionError?: (error: Error) => void,
   ): Promise<RedisConnection> {
-    const connection = new RedisConnection(workload, createRedisClient(config, name), {
-      ...(metrics ? { metrics } : {}),
-      ...(onConnectionError ? { onConnectionError } : {}),
-      commandTimeoutMs: config.commandTimeoutMs,
-      ...(config.writeFlush ? { writeFlush: config.writeFlush } : {}),
-    });
+    // A Cluster's nodes time every command with ioredis' own timer: the workload's budget unless overridden.
+    const commandTimeoutMs = config.commandTimeoutMs ?? DEFAULT_TIMEOUTS[workload].commandTimeoutMs;
+    const connection = new RedisConnection(
+      workload,
+      createRedisClient({ ...config, commandTimeoutMs }, name),
+      {
+        ...(metrics ? { metrics } : {}),
+        ...(onConnectionError ? { onConnectionError } : {}),
+        ...(config.commandTimeoutMs !== undefined ? { commandTimeoutMs: config.commandTimeoutMs } : {}),
+        ...(config.writeFlush ? { writeFlush: config.writeFlush } : {}),
+      },
+    );
     await connectClient(connection.client, config.connectTimeoutMs);
     return connection;
   }
@@ -115,11 +134,15 @@ export class RedisConnection {
     const client = this.client as unknown as { evalsha: EvalCommand; eval: EvalCommand };
     const family = keys[0]?.family;
     const familyName = family === undefined ? 'none' : family.name;
+    const budgetMs = this.familyBudgets && family !== undefined ? family.timeoutMs : this.budgetMs;
     const started = performance.now();
     let pending: Promise<unknown>;
     this.coalescer?.hold();
     try {
-      pending = client.evalsha(...callArgs);
+      pending =
+        budgetMs === this.budgetMs
+          ? client.evalsha(...callArgs)
+          : this.sendWithin(budgetMs, started, () => client.evalsha(...callArgs));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -138,7 +161,7 @@ export class RedisConnection {
       (error: unknown) => {
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
           callArgs[0] = def.lua;
-          return this.observe(def.metricName, family, () => client.eval(...callArgs), name);
+          return this.run(def.metricName, family, budgetMs, () => client.eval(...callArgs), name);
         }
         this.metrics.command(
           def.metricName,
@@ -153,14 +176,28 @@ export class RedisConnection {
   }
 
   /**
-   * Times one operation for the latency histogram, enforces the workload's budget and maps failures: past the
-   * budget `RedisTimeoutError`, a refusal by the ACL user `RedisAccessDeniedError` (a `RedisUnavailableError`), a
-   * script error `LuaScriptError`, anything else `RedisUnavailableError`, cause kept.
+   * Times one operation for the latency histogram, enforces its budget and maps failures: past the budget
+   * `RedisTimeoutError`, a refusal by the ACL user `RedisAccessDeniedError` (a `RedisUnavailableError`), a
+   * script error `LuaScriptError`, anything else `RedisUnavailableError`, cause kept. The budget is the family's
+   * declared `timeoutMs` (or the connection's override, or `options.timeoutMs`); it covers the commands `run`
+   * sends before it returns.
    */
   observe<T>(
     command: string,
     family: KeyFamily | undefined,
     run: (client: RedisClient) => Promise<T>,
+    options: ObserveOptions = NO_OPTIONS,
+  ): Promise<T> {
+    const budgetMs =
+      options.timeoutMs ?? (this.familyBudgets && family !== undefined ? family.timeoutMs : this.budgetMs);
+    return this.run(command, family, budgetMs, run);
+  }
+
+  private run<T>(
+    command: string,
+    family: KeyFamily | undefined,
+    budgetMs: number,
+    send: (client: RedisClient) => Promise<T>,
     script?: string,
   ): Promise<T> {
     const started = performance.now();
@@ -168,7 +205,10 @@ export class RedisConnection {
     let pending: Promise<T>;
     this.coalescer?.hold();
     try {
-      pending = run(this.client);
+      pending =
+        budgetMs === this.budgetMs
+          ? send(this.client)
+          : this.sendWithin(budgetMs, started, () => send(this.client));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -188,6 +228,26 @@ export class RedisConnection {
         throw this.classify(error, command, familyName, script);
       },
     );
+  }
+
+  /**
+   * Sends with a budget other than the connection's: the sweeper keeps a deadline for the commands `send`
+   * queued. A Cluster client's nodes time every command with the connection's budget already; a shorter one
+   * gets a timer of its own, a longer one is capped by theirs.
+   */
+  private sendWithin<T>(budgetMs: number, sentAt: number, send: () => Promise<T>): Promise<T> {
+    const deadlines = this.deadlines;
+    if (deadlines) {
+      const mark = deadlines.mark();
+      const pending = send();
+      deadlines.ownBudget(mark, budgetMs, sentAt);
+      return pending;
+    }
+    if (budgetMs > this.budgetMs) return send();
+    return withSoftTimeout(send(), budgetMs).then((value) => {
+      if (value === TIMED_OUT) throw new DeadlineExceeded();
+      return value;
+    });
   }
 
   async close(): Promise<void> {

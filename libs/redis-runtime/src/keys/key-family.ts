@@ -52,7 +52,10 @@ export interface KeyFamily {
   /** Required for `json` values: the schemaVersion the codec writes and accepts. */
   readonly schemaVersion?: number;
   readonly invalidation: string;
-  /** Budget for one Redis operation on this family, in milliseconds (the reference's timeout table). */
+  /**
+   * Budget for one Redis operation on this family, in milliseconds (the reference's timeout table): enforced by
+   * `RedisConnection` on the family's commands unless the workload's budget is overridden for all of them.
+   */
   readonly timeoutMs: number;
   /** What callers do when Redis fails for this family. */
   readonly fallback: string;

@@ -34,15 +34,7 @@ const keys = new KeyFactory(
 
 /** A connection as `RedisConnection.open` builds it from `redisConfigFromEnv()` without REDIS_*_TIMEOUT_MS. */
 async function productionConnection(url: string, workload: Workload = 'cache'): Promise<RedisConnection> {
-  const client = createRedisClient(
-    {
-      url,
-      cluster: false,
-      connectTimeoutMs: 500,
-      commandTimeoutMs: DEFAULT_TIMEOUTS[workload].commandTimeoutMs,
-    },
-    `budget-${workload}`,
-  );
+  const client = createRedisClient({ url, cluster: false, connectTimeoutMs: 500 }, `budget-${workload}`);
   const connection = new RedisConnection(workload, client);
   await connectClient(client, 500);
   return connection;
@@ -158,5 +150,38 @@ describe('command budgets on a hung server (private redis-server, production bud
     expect(last.ms, `answered after ${last.ms.toFixed(0)} ms`).toBeLessThan(CACHE_BUDGET_MS * 1.5 + 300);
     expect(last.error).toBeInstanceOf(RedisTimeoutError);
     expect(drops).toBe(1);
+  });
+
+  it("gives a family's commands the family's declared budget, longer or shorter than the workload's", async () => {
+    const cache = await open('cache');
+    const long = keys.key('budget-long', 't1', 'k');
+    await cache.observe('set', long.family, (c) => c.set(long.key, 'v', 'EX', 60));
+    redis.pause();
+    const onLong = timed(cache.observe('get', long.family, (c) => c.get(long.key)));
+    const unfamiliar = timed(cache.observe('ping', undefined, (c) => c.ping()));
+    await sleep(150);
+    redis.resume();
+    // 150 ms: beyond the cache workload's 20 ms, within the family's 400 ms
+    expect((await unfamiliar).error).toBeInstanceOf(RedisTimeoutError);
+    expect(await onLong).toMatchObject({ error: undefined });
+
+    const session = await open('session');
+    const short = keys.key('budget-short', 't1', 'k');
+    expect(await session.observe('ping', undefined, (c) => c.ping())).toBe('PONG');
+    redis.pause();
+    const order: string[] = [];
+    const onWorkload = timed(session.observe('ping', undefined, (c) => c.ping())).then((r) => {
+      order.push('workload');
+      return r;
+    });
+    const onShort = timed(session.observe('get', short.family, (c) => c.get(short.key))).then((r) => {
+      order.push('short');
+      return r;
+    });
+    const [workloadReply, shortReply] = await Promise.all([onWorkload, onShort]);
+    expect(shortReply.error).toBeInstanceOf(RedisTimeoutError);
+    expect(workloadReply.error).toBeInstanceOf(RedisTimeoutError);
+    // sent second, behind a command with the workload's 30 ms, yet failed first: its own 5 ms budget
+    expect(order).toEqual(['short', 'workload']);
   });
 });
