@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import { Cluster, Command, type Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RedisConnection } from '../clients/redis-connection';
 import type { Workload } from '../keys/key-family';
@@ -139,12 +139,18 @@ export class RedisServerStats {
     return this.snapshot;
   }
 
+  /**
+   * INFO with the scrape's budget, not the command budget of the connection it shares (20-30 ms, which a server
+   * pausing briefly for a fork or a slow command exceeds without being down).
+   */
   private async info(connection: RedisConnection): Promise<RedisServerInfo | undefined> {
     const client = connection.client;
     const replies =
       client instanceof Cluster
-        ? Promise.all(client.nodes('master').map((node) => node.info()))
-        : client.info().then((text) => [text]);
+        ? Promise.all(client.nodes('master').map((node) => infoWithin(node, this.timeoutMs)))
+        : connection
+            .observe('info', undefined, (c) => (c as Redis).info(), { timeoutMs: this.timeoutMs })
+            .then((text) => [text]);
     try {
       const texts = await withSoftTimeout(replies, this.timeoutMs);
       return texts === TIMED_OUT ? undefined : sumRedisInfo(texts.map(parseRedisInfo));
@@ -152,4 +158,14 @@ export class RedisServerStats {
       return undefined;
     }
   }
+}
+
+/**
+ * INFO on one Cluster node. Its client arms ioredis' per-command timer with the workload's budget; a command
+ * whose timer is already armed keeps it, so this one gets the scrape's.
+ */
+function infoWithin(node: Redis, timeoutMs: number): Promise<string> {
+  const command = new Command('info', [], { replyEncoding: 'utf8' });
+  command.setTimeout(timeoutMs);
+  return node.sendCommand(command) as Promise<string>;
 }

@@ -1,6 +1,9 @@
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisConnection } from '../../src/clients/redis-connection';
+import { connectClient, createRedisClient } from '../../src/clients/redis-client-factory';
+import { DEFAULT_TIMEOUTS } from '../../src/clients/redis-config';
+import { RedisConnection } from '../../src/clients/redis-connection';
 import { RedisServerStats } from '../../src/observability/redis-server-stats';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
@@ -88,3 +91,84 @@ describe('RedisServerStats: the servers behind the workloads on /metrics', () =>
     expect(series(text, 'redis_runtime_server_up').get('workload="session"')).toBe(1);
   });
 });
+
+describe('RedisServerStats on connections with production command budgets', () => {
+  let server: RedisProcess;
+  let registry: Registry;
+  const connections: RedisConnection[] = [];
+
+  beforeAll(async () => {
+    server = await startRedisProcess();
+    // as `RedisConnection.open` builds them without REDIS_*_TIMEOUT_MS: 20-30 ms per command
+    const open = async (workload: 'cache' | 'rate' | 'session') => {
+      const client = createRedisClient({ url: server.url, cluster: false, connectTimeoutMs: 500 }, workload);
+      const connection = new RedisConnection(workload, client);
+      await connectClient(client, 500);
+      connections.push(connection);
+      return connection;
+    };
+    registry = new Registry();
+    new RedisServerStats(
+      { cache: await open('cache'), rate: await open('rate'), session: await open('session') },
+      { registry, maxAgeMs: 0 },
+    );
+  });
+  afterAll(async () => {
+    server.resume();
+    await Promise.all(connections.map((c) => c.close()));
+    await server.stop();
+  });
+
+  it('reports a server that stalls for 100 ms as up: INFO has the scrape budget (500 ms), not the command budget', async () => {
+    expect(series(await registry.metrics(), 'redis_runtime_server_up').get('workload="cache"')).toBe(1);
+    expect(await upThroughStall(server, registry)).toEqual(
+      new Map([
+        ['workload="cache"', 1],
+        ['workload="rate"', 1],
+        ['workload="session"', 1],
+      ]),
+    );
+  });
+
+  it('does the same on a Cluster, whose nodes time each command with the workload budget', async () => {
+    // a one-node Cluster holding every slot (announcing its address: CLUSTER SLOTS would name none)
+    const node = await startRedisProcess({
+      args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'],
+    });
+    const admin = new Redis(node.port, '127.0.0.1');
+    try {
+      await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      await expect
+        .poll(async () => /cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+      const cluster = await openConnection('cache', `127.0.0.1:${node.port}`, {
+        cluster: true,
+        commandTimeoutMs: DEFAULT_TIMEOUTS.cache.commandTimeoutMs,
+      });
+      const clusterRegistry = new Registry();
+      const [rate, session] = connections.slice(1);
+      new RedisServerStats(
+        { cache: cluster, rate: rate!, session: session! },
+        { registry: clusterRegistry, maxAgeMs: 0 },
+      );
+      const before = series(await clusterRegistry.metrics(), 'redis_runtime_server_up');
+      expect(before.get('workload="cache"')).toBe(1);
+      expect((await upThroughStall(node, clusterRegistry)).get('workload="cache"')).toBe(1);
+    } finally {
+      node.resume();
+      admin.disconnect();
+      await node.stop();
+    }
+  });
+});
+
+/** One scrape started while the server is paused, resumed 100 ms later: `redis_runtime_server_up` per workload. */
+async function upThroughStall(server: RedisProcess, registry: Registry): Promise<Map<string, number>> {
+  server.pause();
+  const scrape = registry.metrics();
+  await new Promise((r) => setTimeout(r, 100));
+  server.resume();
+  return series(await scrape, 'redis_runtime_server_up');
+}
