@@ -10,6 +10,7 @@ import type { KeyFamily, Workload } from '../../src/keys/key-family';
 import { KeyFamilyRegistry } from '../../src/keys/key-family-registry';
 import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
 import { uniqueId } from '../../../../test/support/unique';
+import { startOneNodeCluster } from '../support/one-node-cluster';
 import { TEST_KEY_FAMILIES } from '../support/runtime-fixtures';
 
 // Command budgets as production runs them (no test override: the workload's 20-30 ms and the families' own),
@@ -28,6 +29,7 @@ const keys = new KeyFactory(
     family('budget-default', 'cache', CACHE_BUDGET_MS),
     family('budget-long', 'cache', 400),
     family('budget-short', 'session', 5),
+    family('budget-session', 'session', DEFAULT_TIMEOUTS.session.commandTimeoutMs),
   ]),
   uniqueId('t'),
 );
@@ -183,5 +185,37 @@ describe('command budgets on a hung server (private redis-server, production bud
     expect(workloadReply.error).toBeInstanceOf(RedisTimeoutError);
     // sent second, behind a command with the workload's 30 ms, yet failed first: its own 5 ms budget
     expect(order).toEqual(['short', 'workload']);
+  });
+  it('on a Cluster, gives a family with a shorter budget than the workload its own deadline too', async () => {
+    const node = await startOneNodeCluster();
+    const connection = await RedisConnection.open('session', {
+      url: node.seed,
+      cluster: true,
+      connectTimeoutMs: 500,
+    });
+    opened.push(connection);
+    try {
+      const onWorkload = keys.key('budget-session', 't1', 'k');
+      const short = keys.key('budget-short', 't1', 'k');
+      expect(await connection.observe('get', onWorkload.family, (c) => c.get(onWorkload.key))).toBeNull();
+      node.pause();
+      const order: string[] = [];
+      const [workloadReply, shortReply] = await Promise.all([
+        timed(connection.observe('get', onWorkload.family, (c) => c.get(onWorkload.key))).then((r) => {
+          order.push('workload');
+          return r;
+        }),
+        timed(connection.observe('get', short.family, (c) => c.get(short.key))).then((r) => {
+          order.push('short');
+          return r;
+        }),
+      ]);
+      expect(shortReply.error).toBeInstanceOf(RedisTimeoutError);
+      expect(workloadReply.error).toBeInstanceOf(RedisTimeoutError);
+      expect(order).toEqual(['short', 'workload']);
+    } finally {
+      node.resume();
+      await node.stop();
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, createRedisClient } from '../../src/clients/redis-client-factory';
@@ -7,6 +6,7 @@ import { RedisConnection } from '../../src/clients/redis-connection';
 import { RedisServerStats } from '../../src/observability/redis-server-stats';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
+import { startOneNodeCluster } from '../support/one-node-cluster';
 import { openConnection } from '../support/runtime-fixtures';
 
 const MAXMEMORY = 4 * 1024 * 1024;
@@ -131,19 +131,9 @@ describe('RedisServerStats on connections with production command budgets', () =
   });
 
   it('does the same on a Cluster, whose nodes time each command with the workload budget', async () => {
-    // a one-node Cluster holding every slot (announcing its address: CLUSTER SLOTS would name none)
-    const node = await startRedisProcess({
-      args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'],
-    });
-    const admin = new Redis(node.port, '127.0.0.1');
+    const node = await startOneNodeCluster();
     try {
-      await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-      await expect
-        .poll(async () => /cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))), {
-          timeout: 10_000,
-        })
-        .toBe(true);
-      const cluster = await openConnection('cache', `127.0.0.1:${node.port}`, {
+      const cluster = await openConnection('cache', node.seed, {
         cluster: true,
         commandTimeoutMs: DEFAULT_TIMEOUTS.cache.commandTimeoutMs,
       });
@@ -158,7 +148,6 @@ describe('RedisServerStats on connections with production command budgets', () =
       expect((await upThroughStall(node, clusterRegistry)).get('workload="cache"')).toBe(1);
     } finally {
       node.resume();
-      admin.disconnect();
       await node.stop();
     }
   });
