@@ -64,6 +64,7 @@ export class CommandDeadlineSweeper {
   private readonly stuckAfterMs: number;
   private intervalMs: number;
   private timer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly client: Redis,
@@ -75,6 +76,7 @@ export class CommandDeadlineSweeper {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
   }
 
@@ -96,7 +98,7 @@ export class CommandDeadlineSweeper {
       pending = [];
       this.ownDeadlines.set(budgetMs, pending);
       const intervalMs = CommandDeadlineSweeper.intervalFor(budgetMs);
-      if (intervalMs < this.intervalMs) {
+      if (intervalMs < this.intervalMs && !this.closed) {
         this.intervalMs = intervalMs;
         clearInterval(this.timer);
         this.timer = this.arm();

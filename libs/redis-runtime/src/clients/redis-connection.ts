@@ -19,7 +19,11 @@ type EvalCommand = (...args: ScriptArg[]) => Promise<unknown>;
 const SERVER_STATE_ERROR = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
 
 export interface ObserveOptions {
-  /** This operation's budget, whatever its family declares or the connection overrides (e.g. INFO's). */
+  /**
+   * This operation's budget, whatever its family declares or the connection overrides (e.g. INFO's). On a
+   * standalone connection a hung server is dropped after 1 s (or ten budgets) without a reply, which cuts a longer
+   * budget short; on a Cluster a budget longer than the workload's is cut to it.
+   */
   timeoutMs?: number;
 }
 
