@@ -73,9 +73,11 @@ export { NearCache, type NearCacheOptions } from './cache/near-cache';
 export { NearCacheInvalidationBus, type InvalidationMessage } from './cache/near-cache-invalidation-bus';
 export { SingleFlight } from './cache/single-flight';
 export { leaseFillLock } from './cache/lease-fill-lock';
+export { readMany } from './cache/batch-read';
 
 // versioned documents (interactive drafts under optimistic concurrency)
 export type {
+  ReplaceOptions,
   Versioned,
   VersionedDocuments,
   VersionedDocumentsUnavailable,

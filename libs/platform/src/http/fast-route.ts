@@ -23,12 +23,12 @@ export interface FastRoute<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
 > {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Fastify path syntax, e.g. `/v1/tenants/:tenantId/catalog/offers/:offerId`. */
   url: string;
   params: P;
   query?: Q;
-  /** The JSON body (POST only); parsed by Fastify within the 256 KiB limit, then validated like `@ZodBody`. */
+  /** The JSON body (POST and PUT); parsed by Fastify within the 256 KiB limit, then validated like `@ZodBody`. */
   body?: B;
   /** Status of a successful answer. @default 200 */
   status?: number;

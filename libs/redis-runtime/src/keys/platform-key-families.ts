@@ -258,14 +258,54 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     idPattern: '<sessionId>',
     hashTag: 'none',
     workload: 'session',
-    ttlSeconds: { min: 60, max: 30 * MINUTE },
-    sourceOfTruth: 'PostgreSQL config.session_snapshots (latest acknowledged version)',
+    // The minimum only lets a deployment (or a test) shorten the sliding lifetime; 30 min is the contract's.
+    ttlSeconds: { min: 1, max: 30 * MINUTE },
+    sourceOfTruth:
+      'PostgreSQL config.session_snapshots (latest acknowledged version, within CONFIG_SNAPSHOT_MAX_LAG_MS)',
     format: 'json',
     schemaVersion: 1,
-    invalidation: 'sliding 30 min TTL; optimistic version check on every write',
+    invalidation:
+      'sliding 30 min TTL on every read and write; optimistic version check on every write; sealed while finalizing',
     timeoutMs: SCRIPT_TIMEOUT_MS,
     fallback: 'rehydrate from the latest PostgreSQL snapshot',
     sensitivity: 'confidential',
+  },
+  {
+    name: 'config-catalog-offer',
+    owner: 'config-service',
+    domain: 'catalog',
+    purpose: 'offer',
+    idPattern: 'v<catalogVersion>:<offerId>',
+    // One tenant's offers share a Cluster slot, so validating a selection reads them in one MGET.
+    hashTag: 'tenant',
+    workload: 'cache',
+    ttlSeconds: { min: HOUR, max: DAY + HOUR },
+    sourceOfTruth:
+      'catalog-service API (GET .../catalog/versions/{v}/offers/{offerId}; immutable per version)',
+    format: 'json',
+    schemaVersion: 1,
+    invalidation:
+      'none needed: catalog versions are immutable (versioned key, long TTL; unknown offers cached too)',
+    timeoutMs: CACHE_TIMEOUT_MS,
+    fallback: 'read catalog-service over HTTP; unreachable: the selection is stored with CATALOG_UNAVAILABLE',
+    sensitivity: 'internal',
+  },
+  {
+    name: 'config-purge-lease',
+    owner: 'config-service',
+    domain: 'lease',
+    purpose: 'job',
+    idPattern: '<jobName>',
+    hashTag: 'tenant',
+    workload: 'rate',
+    ttlSeconds: { min: 1, max: 5 * MINUTE },
+    sourceOfTruth:
+      'none (coordination only; PostgreSQL config.job_fences decides which fencing token may purge)',
+    format: 'lease-token',
+    invalidation: 'released by token, else expires',
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    fallback: 'skip this run (the next one purges)',
+    sensitivity: 'internal',
   },
   {
     name: 'config-rate-limit',

@@ -17,6 +17,7 @@ export const RUNTIME_COMMANDS: readonly string[] = [
   'quit',
   // reads and writes of the key families
   'get',
+  'mget',
   'getex',
   'set',
   'del',

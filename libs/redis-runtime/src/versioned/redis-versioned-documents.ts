@@ -6,6 +6,7 @@ import type { KeyFactory, RedisKey } from '../keys/key-factory';
 import { assertTtlSeconds } from '../keys/key-family-registry';
 import { silentLogger, type RuntimeLogger } from '../observability/runtime-logger';
 import type {
+  ReplaceOptions,
   VersionedDocuments,
   VersionedDocumentsUnavailable,
   VersionedReadOutcome,
@@ -31,6 +32,7 @@ enum WriteCode {
   Conflict = 2,
   Missing = 3,
   Unreadable = 4,
+  Sealed = 5,
 }
 
 /** `VersionedDocuments` on Redis: GETEX for reads, one compare-and-set script (`writeVersioned`) for writes. */
@@ -77,7 +79,11 @@ export class RedisVersionedDocuments<T> implements VersionedDocuments<T> {
       return { outcome: 'missing' };
     }
     this.connection.metrics.cache(this.family.name, 'hit');
-    return { outcome: 'found', document: { version: version as number, value: decoded.value.payload } };
+    const document = { version: version as number, value: decoded.value.payload };
+    return {
+      outcome: 'found',
+      document: decoded.value.meta['sealed'] === true ? { ...document, sealed: true } : document,
+    };
   }
 
   create(tenant: string, id: string, value: T, ttlSeconds: number): Promise<VersionedWriteOutcome> {
@@ -90,8 +96,9 @@ export class RedisVersionedDocuments<T> implements VersionedDocuments<T> {
     value: T,
     expectedVersion: number,
     ttlSeconds: number,
+    options: ReplaceOptions = {},
   ): Promise<VersionedWriteOutcome> {
-    return this.write('replace', tenant, id, value, expectedVersion + 1, ttlSeconds);
+    return this.write('replace', tenant, id, value, expectedVersion + 1, ttlSeconds, options.seal === true);
   }
 
   restore(
@@ -111,14 +118,16 @@ export class RedisVersionedDocuments<T> implements VersionedDocuments<T> {
     value: T,
     version: number,
     ttlSeconds: number,
+    seal = false,
   ): Promise<VersionedWriteOutcome> {
     if (!Number.isSafeInteger(version) || version < 1) {
       throw new RangeError(`a document version is a positive integer, got ${version}`);
     }
     const key = this.key(tenant, id);
     const ttl = assertTtlSeconds(this.family, ttlSeconds);
-    // The script reads the version from this prefix: schemaVersion, then version, then payload (JsonCodec's order).
-    const document = this.codec.encode(value, { version });
+    // The script reads the version from this prefix: schemaVersion, then version, then `"sealed":true` for a sealed
+    // document, then payload (JsonCodec's order).
+    const document = this.codec.encode(value, seal ? { version, sealed: true } : { version });
     try {
       const reply = await this.connection.script(
         'writeVersioned',
@@ -136,6 +145,8 @@ export class RedisVersionedDocuments<T> implements VersionedDocuments<T> {
         case WriteCode.Unreadable:
           this.connection.metrics.cache(this.family.name, 'decode_error');
           return { outcome: 'missing' };
+        case WriteCode.Sealed:
+          return { outcome: 'sealed', storedVersion: stored };
       }
     } catch (error) {
       return this.unavailable(error);
@@ -170,7 +181,7 @@ function decodeWriteReply(reply: unknown): [WriteCode, number] {
     if (
       typeof code === 'number' &&
       code >= WriteCode.Written &&
-      code <= WriteCode.Unreadable &&
+      code <= WriteCode.Sealed &&
       typeof stored === 'number'
     ) {
       return [code as WriteCode, stored];

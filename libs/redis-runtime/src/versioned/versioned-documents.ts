@@ -4,6 +4,8 @@ import type { RedisRuntimeError } from '../errors';
 export interface Versioned<T> {
   version: number;
   value: T;
+  /** Present (true) only on a sealed document: one that accepts no further `replace`. */
+  sealed?: true;
 }
 
 export interface VersionedDocumentsUnavailable {
@@ -24,7 +26,18 @@ export type VersionedWriteOutcome =
   | { outcome: 'conflict'; storedVersion: number }
   /** replace only: nothing (readable) is stored; the caller restores from the durable copy and decides again. */
   | { outcome: 'missing' }
+  /** replace only: the stored document is sealed (e.g. a draft being finalized); no version may replace it. */
+  | { outcome: 'sealed'; storedVersion: number }
   | VersionedDocumentsUnavailable;
+
+export interface ReplaceOptions {
+  /**
+   * Store the new version sealed: later `replace` calls are refused (`sealed`) whatever version they name, while
+   * `read` still returns it (with `sealed: true`). For a state after which a draft must not change, e.g. a
+   * configuration being finalized. @default false
+   */
+  seal?: boolean;
+}
 
 /**
  * Interactive drafts (e.g. configuration sessions) held in Redis under optimistic concurrency: every write names the
@@ -37,13 +50,14 @@ export interface VersionedDocuments<T> {
   read(tenant: string, id: string, ttlSeconds: number): Promise<VersionedReadOutcome<T>>;
   /** Stores version 1 of a new document; `conflict` if the id is taken. */
   create(tenant: string, id: string, value: T, ttlSeconds: number): Promise<VersionedWriteOutcome>;
-  /** Stores version `expectedVersion + 1`, only over `expectedVersion`. */
+  /** Stores version `expectedVersion + 1`, only over `expectedVersion` and only if that one is not sealed. */
   replace(
     tenant: string,
     id: string,
     value: T,
     expectedVersion: number,
     ttlSeconds: number,
+    options?: ReplaceOptions,
   ): Promise<VersionedWriteOutcome>;
   /** Puts back `version` from the durable copy when nothing, an unreadable value or an older version is stored. */
   restore(

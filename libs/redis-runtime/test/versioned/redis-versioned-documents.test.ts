@@ -117,6 +117,65 @@ describe('RedisVersionedDocuments', () => {
     });
   });
 
+  it('a sealed version refuses every later replace, whatever version it names, and reads back sealed', async () => {
+    const { tenant, id } = fresh();
+    await drafts.create(tenant, id, draft(id, 'a'), 60);
+    expect(await drafts.replace(tenant, id, draft(id, 'final'), 1, 60, { seal: true })).toEqual({
+      outcome: 'written',
+      version: 2,
+    });
+    expect(JSON.parse((await connection.client.get(redisKey(tenant, id)))!)).toEqual({
+      schemaVersion: 1,
+      version: 2,
+      sealed: true,
+      payload: draft(id, 'final'),
+    });
+    for (const expected of [1, 2, 3]) {
+      expect(await drafts.replace(tenant, id, draft(id, 'late'), expected, 60)).toEqual({
+        outcome: 'sealed',
+        storedVersion: 2,
+      });
+    }
+    expect(await drafts.restore(tenant, id, draft(id, 'old'), 2, 60)).toEqual({
+      outcome: 'conflict',
+      storedVersion: 2,
+    });
+    expect(await drafts.read(tenant, id, 60)).toEqual({
+      outcome: 'found',
+      document: { version: 2, value: draft(id, 'final'), sealed: true },
+    });
+  });
+
+  it(`${CALLERS} concurrent replaces of one version, one of them sealing: once sealed, nothing replaces it`, async () => {
+    const { tenant, id } = fresh();
+    await drafts.create(tenant, id, draft(id), 60);
+    // every caller names the version it last saw, as a tab does after each write
+    const results = await Promise.all(
+      Array.from({ length: CALLERS }, async (_, i) => {
+        const outcomes = [];
+        for (let expected = 1; expected <= 4; expected++) {
+          outcomes.push(
+            await drafts.replace(tenant, id, draft(id, `tab-${i}`), expected, 60, { seal: i === 0 }),
+          );
+        }
+        return outcomes;
+      }),
+    );
+    const sealing = results[0]!.find((r) => r.outcome === 'written');
+    const read = await drafts.read(tenant, id, 60);
+    if (read.outcome !== 'found') throw new Error('document gone');
+    if (sealing?.outcome === 'written') {
+      // the seal landed: it is still the stored version, nothing replaced it
+      expect(read.document).toEqual({ version: sealing.version, value: draft(id, 'tab-0'), sealed: true });
+    } else {
+      expect(read.document.sealed).toBeUndefined();
+    }
+    const written = results.flat().filter((r) => r.outcome === 'written');
+    expect(written.map((r) => r.outcome === 'written' && r.version).sort()).toEqual(
+      Array.from({ length: written.length }, (_, i) => i + 2),
+    );
+  });
+
   it('treats an unreadable value as missing (counted), and only restore replaces it', async () => {
     const { tenant, id } = fresh();
     const before = await metricValue(metrics, 'redis_runtime_cache_events_total', {

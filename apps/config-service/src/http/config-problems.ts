@@ -1,0 +1,76 @@
+import { ProblemType, registerProblemMapping, staleVersion, type ProblemInit } from '@cpq/platform';
+import {
+  CatalogUnavailableError,
+  CatalogVersionUnknownError,
+  ConfigurationNotFoundError,
+  SessionFinalizedError,
+  SessionFinalizingError,
+  SessionInvalidError,
+  SessionNotFoundError,
+  SessionStoreUnavailableError,
+  SessionVersionMismatchError,
+  SnapshotStoreUnavailableError,
+} from '../domain/config.errors';
+
+const notFound = (title: string, detail: string): ProblemInit => ({
+  type: ProblemType.notFound,
+  title,
+  status: 404,
+  detail,
+});
+
+const unavailable = (
+  title: string,
+  detail: string,
+  retryAfterSeconds: number,
+  cause: unknown,
+): ProblemInit => ({
+  type: ProblemType.serviceUnavailable,
+  title,
+  status: 503,
+  detail,
+  headers: { 'Retry-After': String(retryAfterSeconds) },
+  cause,
+});
+
+/** How config domain errors look at the HTTP edge (the one place that knows). */
+export function registerConfigProblems(): void {
+  registerProblemMapping(SessionNotFoundError, (e) => notFound('Session not found', e.message));
+  registerProblemMapping(ConfigurationNotFoundError, (e) => notFound('Configuration not found', e.message));
+  registerProblemMapping(SessionVersionMismatchError, (e) => staleVersion(e.message));
+  registerProblemMapping(SessionFinalizedError, (e) => ({
+    type: ProblemType.conflict,
+    title: 'Session finalized',
+    status: 409,
+    detail: e.message,
+    ...(e.configurationId === undefined ? {} : { extensions: { configurationId: e.configurationId } }),
+  }));
+  registerProblemMapping(SessionFinalizingError, (e) => ({
+    type: ProblemType.conflict,
+    title: 'Finalize in progress',
+    status: 409,
+    detail: e.message,
+  }));
+  registerProblemMapping(SessionInvalidError, (e) => ({
+    type: ProblemType.conflict,
+    title: 'Configuration not valid',
+    status: 409,
+    detail: e.message,
+    extensions: { validationSummary: e.validationSummary },
+  }));
+  registerProblemMapping(CatalogVersionUnknownError, (e) => ({
+    type: ProblemType.unprocessable,
+    title: 'Catalog version unknown',
+    status: 422,
+    detail: e.message,
+  }));
+  registerProblemMapping(CatalogUnavailableError, (e) =>
+    unavailable('Catalog unavailable', e.message, e.retryAfterSeconds, e),
+  );
+  registerProblemMapping(SessionStoreUnavailableError, (e) =>
+    unavailable('Session store unavailable', e.message, 1, e),
+  );
+  registerProblemMapping(SnapshotStoreUnavailableError, (e) =>
+    unavailable('Database unavailable', e.message, 1, e),
+  );
+}
