@@ -32,9 +32,19 @@ export function newTenant(): string {
  * A catalog-service instance (no Kafka consumers) on `port` (a free one if not given), so a test can stop it and
  * start another on the same address.
  */
-export async function startCatalog(appEnv: string, port?: number): Promise<CatalogInstance> {
-  const vars = serviceTestEnv(appEnv, SECRET, { CATALOG_EVENTS: 'off' });
-  const built = await createCatalogApp(parseConfig(catalogConfigSchema, vars), { env: vars });
+export async function startCatalog(
+  appEnv: string,
+  port?: number,
+  options: { logStream?: NodeJS.WritableStream } = {},
+): Promise<CatalogInstance> {
+  const vars = serviceTestEnv(appEnv, SECRET, {
+    CATALOG_EVENTS: 'off',
+    ...(options.logStream ? { LOG_LEVEL: 'info' } : {}),
+  });
+  const built = await createCatalogApp(parseConfig(catalogConfigSchema, vars), {
+    env: vars,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   if (port === undefined) return listenForTest(built);
   await built.app.listen({ host: '127.0.0.1', port });
   let closed = false;
@@ -78,7 +88,11 @@ export interface OfferInput {
 }
 
 /** Publishes a catalog version; returns its number. */
-export async function publishCatalog(catalogUrl: string, tenantId: string, offers: OfferInput[]): Promise<number> {
+export async function publishCatalog(
+  catalogUrl: string,
+  tenantId: string,
+  offers: OfferInput[],
+): Promise<number> {
   const response = await call(catalogUrl, 'POST', `/v1/tenants/${tenantId}/catalog/versions`, {
     token: await token(tenantId, 'catalog-admin', ['catalog:admin']),
     body: {
@@ -91,7 +105,8 @@ export async function publishCatalog(catalogUrl: string, tenantId: string, offer
       })),
     },
   });
-  if (response.status !== 201) throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.catalogVersion as number;
 }
 
@@ -161,7 +176,11 @@ export class ConfigClient {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
