@@ -110,7 +110,12 @@ describe('SnapshotWriteBehind', () => {
     await wb.record(record('b', 1), 'write');
     expect(writer.batches).toHaveLength(0);
     await wb.record(record('c', 1), 'write');
-    expect(writer.batches.flat().map((r) => r.sessionId).sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      writer.batches
+        .flat()
+        .map((r) => r.sessionId)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
   });
 
   it('close sends what is left without waiting for the lag', async () => {

@@ -85,12 +85,17 @@ export class CatalogVersionUnknownError extends ConfigError {
 
 /**
  * The session store (Redis) cannot take a write now: a change is refused rather than written around it, since a
- * hung store may still hold (and later apply) a newer version (→ 503).
+ * hung store may still hold a newer version (→ 503). A write that timed out may still run when a hung store wakes
+ * up, so the client reads the session again before retrying.
  */
 export class SessionStoreUnavailableError extends ConfigError {
   readonly code = 'CONFIG_SESSION_STORE_UNAVAILABLE';
   constructor(options?: ErrorOptions) {
-    super('the session store is unavailable; the change was not made, retry later', options);
+    super(
+      'the session store is unavailable or did not answer in time; the change may not have been made: ' +
+        'read the session again, then retry',
+      options,
+    );
   }
 }
 

@@ -114,10 +114,14 @@ describe('validateSelection', () => {
       catalog,
     );
     expect(summary.valid).toBe(false);
-    expect(summary.warnings).toEqual([{ code: CATALOG_UNAVAILABLE, offerId: 'flaky', message: expect.any(String) }]);
+    expect(summary.warnings).toEqual([
+      { code: CATALOG_UNAVAILABLE, offerId: 'flaky', message: expect.any(String) },
+    ]);
     expect(summary.errors.map((e) => e.code)).toEqual(['QUANTITY_BELOW_MIN']);
     expect(catalogWasUnavailable(summary)).toBe(true);
-    expect(catalogWasUnavailable(validateSelection([{ offerId: 'router', quantity: 1 }], catalog))).toBe(false);
+    expect(catalogWasUnavailable(validateSelection([{ offerId: 'router', quantity: 1 }], catalog))).toBe(
+      false,
+    );
   });
 
   it('an offer missing from the lookup counts as unreadable, never as valid', () => {
