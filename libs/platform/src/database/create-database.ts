@@ -52,6 +52,10 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   // An idle client that loses its server connection emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout gets a fresh connection.
   pool.on('error', () => undefined);
+  // A checked-out client has no pool listener: when the server ends its connection mid-transaction (a terminated
+  // backend, a failover), it emits 'error' after its query has already failed, which would crash the process
+  // instead of failing just that transaction. The pool discards such a client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const counting = queryCountingLog();
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: counting.log });
   let closing: Promise<void> | undefined;

@@ -39,6 +39,34 @@ describe('createDatabase', () => {
     );
   });
 
+  it('a connection the server terminates mid-transaction fails that transaction, not the process', async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', record);
+    const own = createDatabase<any>({
+      url: infraEnv().databaseUrl,
+      applicationName: uniqueId('it-terminated'),
+    });
+    const killer = createDatabase<any>({ url: infraEnv().databaseUrl });
+    try {
+      const transaction = own.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(killer.db);
+        await sql`select 1`.execute(trx);
+      });
+      await expect(transaction).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the socket's 'end' comes after the error reply
+      expect(uncaught).toEqual([]);
+      // the pool replaces the connection
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(own.db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      process.removeListener('uncaughtException', record);
+      await own.close();
+      await killer.close();
+    }
+  });
+
   it('close() is idempotent', async () => {
     const other = createDatabase({ url: infraEnv().databaseUrl });
     await sql`select 1`.execute(other.db);
