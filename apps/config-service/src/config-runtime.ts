@@ -1,6 +1,5 @@
 import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
 import {
-  NearCache,
   RedisLeaseManager,
   RedisRateLimiter,
   RedisVersionedDocuments,
@@ -20,6 +19,7 @@ import type { ConfigTables } from './adapters/config.tables';
 import { FencedJobRunnerStandIn } from './adapters/fenced-job-runner.stand-in';
 import { HttpCatalogClient } from './adapters/http-catalog-client';
 import { KyselyConfigRepository } from './adapters/kysely-config.repository';
+import { OfferNearCache } from './adapters/offer-near-cache';
 import { RedisOfferCache } from './adapters/redis-offer-cache';
 import { purgeExpiredSnapshots, SNAPSHOT_PURGE_JOB } from './adapters/snapshot-purge-job';
 import { touchIntervalMs, type ConfigServiceConfig } from './config';
@@ -92,10 +92,10 @@ export async function openConfigRuntime(
     new RedisOfferCache({
       connection: redis.connection('cache'),
       keys: redis.keys,
-      nearCache: new NearCache({
-        maxEntries: config.CONFIG_OFFER_NEAR_CACHE_ENTRIES,
-        ttlMs: config.CONFIG_OFFER_NEAR_CACHE_TTL_MS,
-      }),
+      nearCache: new OfferNearCache(
+        config.CONFIG_OFFER_NEAR_CACHE_ENTRIES,
+        config.CONFIG_OFFER_NEAR_CACHE_TTL_MS,
+      ),
       ttlSeconds: config.CONFIG_OFFER_CACHE_TTL_SECONDS,
       logger,
     }),

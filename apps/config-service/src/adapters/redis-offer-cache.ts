@@ -3,19 +3,19 @@ import {
   JsonCodec,
   readMany,
   type KeyFactory,
-  type NearCache,
   type RedisConnection,
   type RedisKey,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { KnownOffer, OfferCache } from '../application/catalog-api';
+import type { OfferNearCache } from './offer-near-cache';
 
 export interface RedisOfferCacheOptions {
   /** The cache workload. */
   connection: RedisConnection;
   keys: KeyFactory;
   /** In front of Redis; entries never go stale (versions are immutable), only out by size and TTL. */
-  nearCache: NearCache;
+  nearCache: OfferNearCache;
   /** Within the `config-catalog-offer` family's range (1 h..25 h). */
   ttlSeconds: number;
   logger: RuntimeLogger;
@@ -44,21 +44,18 @@ export class RedisOfferCache implements OfferCache {
   ): Promise<(KnownOffer | undefined)[]> {
     const { nearCache, connection } = this.options;
     const metrics = connection.metrics;
+    const now = Date.now();
+    const near = nearCache.offersOf(tenantId, version, now);
     const answers: (KnownOffer | undefined)[] = new Array<KnownOffer | undefined>(offerIds.length);
     const missed: number[] = [];
-    const keys: RedisKey[] = [];
-    offerIds.forEach((offerId, i) => {
-      const key = this.key(tenantId, version, offerId);
-      const near = nearCache.get(key.key) as KnownOffer | undefined;
-      if (near !== undefined) {
-        metrics.cache(FAMILY, 'near_hit');
-        answers[i] = near;
-      } else {
-        missed.push(i);
-        keys.push(key);
-      }
-    });
-    if (keys.length === 0) return answers;
+    for (let i = 0; i < offerIds.length; i++) {
+      const hit = near?.get(offerIds[i]!);
+      if (hit === undefined) missed.push(i);
+      else answers[i] = hit;
+    }
+    if (missed.length < offerIds.length) metrics.cache(FAMILY, 'near_hit');
+    if (missed.length === 0) return answers;
+    const keys = missed.map((i) => this.key(tenantId, version, offerIds[i]!));
     let raws: (string | null)[];
     try {
       raws = await readMany(connection, keys);
@@ -77,8 +74,9 @@ export class RedisOfferCache implements OfferCache {
         return;
       }
       metrics.cache(FAMILY, 'hit');
-      nearCache.set(keys[n]!.key, decoded.value.payload);
-      answers[missed[n]!] = decoded.value.payload;
+      const i = missed[n]!;
+      nearCache.set(tenantId, version, offerIds[i]!, decoded.value.payload, now);
+      answers[i] = decoded.value.payload;
     });
     return answers;
   }
@@ -86,7 +84,7 @@ export class RedisOfferCache implements OfferCache {
   put(tenantId: string, version: number, offerId: string, answer: KnownOffer): void {
     const { nearCache, connection, ttlSeconds, logger } = this.options;
     const key = this.key(tenantId, version, offerId);
-    nearCache.set(key.key, answer);
+    nearCache.set(tenantId, version, offerId, answer, Date.now());
     connection.metrics.cache(FAMILY, 'load');
     const raw = this.codec.encode(answer);
     connection

@@ -1,0 +1,417 @@
+// Benchmark (not a test) of PUT /v1/tenants/{t}/config-sessions/{id}/selections: 50 concurrent sessions (one per
+// connection, each sending its next version's If-Match) replacing a selection of 10 offers whose catalog answers
+// are cached, against config-service with CONFIG_SNAPSHOT_MAX_LAG_MS=2000 (the default) and =0, and a bare Fastify
+// route sending the same compare-and-set script (writeVersioned) to the same session Redis. Also PostgreSQL
+// statements per acknowledged update (the services' own snapshot counters).
+// `npm run bench:config`; BENCH_DURATION_S (default 4), BENCH_WARMUP_S (1), BENCH_ROUNDS (5), BENCH_CONNECTIONS
+// (50). Ratios are medians of per-round ratios: every contender is measured in each round, in alternating order.
+// Needs the infrastructure up (`npm run infra -- up`). Writes .data/bench/config.json.
+//
+// The services run as child processes through @swc-node/register, LOG_LEVEL info (request logging is part of what
+// is measured), stdout to a file; rate limits far above the load.
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signDevToken } from '@cpq/platform';
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { median, positive, redisCpuSeconds } from '../../../test/support/bench-load';
+import { cpuSeconds, type Child } from '../../../test/support/bench-processes';
+import { benchInfra, benchRun, cpuProfileArgs, startService } from '../../../test/support/bench-services';
+import { writeBenchReport, type BenchContender, type BenchRatio } from './bench-report';
+
+const SECRET = 'config-bench-secret-config-bench-secret';
+const DURATION_S = positive('BENCH_DURATION_S', 4);
+const WARMUP_S = positive('BENCH_WARMUP_S', 1);
+const ROUNDS = positive('BENCH_ROUNDS', 5);
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
+const OFFERS = 10;
+const LIMIT_PER_MIN = 10_000_000;
+/** Experiments only: `on` writes a V8 CPU profile of the lag-2000 service into the run's log folder. */
+const CPU_PROF = process.env.BENCH_CPU_PROF === 'on';
+/** Experiments only: measure just these contenders (comma list of bare, lag2000, lag0). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((key) => key.trim());
+
+const OFFER_IDS = Array.from({ length: OFFERS }, (_, i) => `offer-${String(i).padStart(4, '0')}`);
+/** A few distinct selections, built once: consecutive writes of a session differ in their quantities. */
+const BODIES = Array.from({ length: 5 }, (_, q) =>
+  JSON.stringify({ selectedOptions: OFFER_IDS.map((offerId) => ({ offerId, quantity: q + 1 })) }),
+);
+
+type Key = 'bare' | 'lag2000' | 'lag0';
+interface Session {
+  id: string;
+  version: number;
+}
+interface Run {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non200: number;
+  errors: number;
+  sent: number;
+  serverCpuUs: number;
+  loadGeneratorCpuUs: number;
+  redisCpuUs: number;
+  /** Services only: snapshot statements and acknowledged writes during the run. */
+  statements?: number;
+  acknowledged?: number;
+}
+interface Target {
+  key: Key;
+  label: string;
+  child: Child;
+  base: string;
+  headers: Record<string, string>;
+  sessions: Session[];
+  runs: Run[];
+}
+
+async function request(url: string, method: string, headers: Record<string, string>, body?: string) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
+
+/** A counter of a service's /metrics (summed over its label sets matching `labels`). */
+async function metric(base: string, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm')))
+    if ((m[1] ?? '').includes(labels)) total += Number(m[2]);
+  return total;
+}
+
+/** One autocannon run: every connection owns one session and sends its next version. */
+async function load(target: Target, durationS: number): Promise<Omit<Run, 'serverCpuUs' | 'redisCpuUs'>> {
+  // The previous run's last requests were applied without their answers being read: start from what is stored.
+  await Promise.all(
+    target.sessions.map(async (session) => {
+      const read = await request(`${target.base}/${session.id}`, 'GET', target.headers);
+      if (read.status !== 200) throw new Error(`${target.label}: read answered ${read.status}`);
+      session.version = read.body!.version as number;
+    }),
+  );
+  let next = 0;
+  let conflicts = 0;
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: target.base,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: durationS,
+    setupClient: (client) => {
+      const session = target.sessions[next++ % target.sessions.length]!;
+      let n = 0;
+      client.setRequests([
+        {
+          method: 'PUT',
+          path: `${target.base.replace(/^https?:\/\/[^/]+/, '')}/${session.id}/selections`,
+          setupRequest: (req: any) => {
+            req.headers = {
+              ...target.headers,
+              'content-type': 'application/json',
+              'if-match': `"${session.version}"`,
+            };
+            req.body = BODIES[n++ % BODIES.length];
+            return req;
+          },
+          onResponse: (status: number, body: string) => {
+            if (status === 200) session.version = Number(/"version":(\d+)/.exec(body)![1]);
+            else if (status === 412) {
+              // an answer of the previous run applied after the re-read: continue from the stored version
+              conflicts++;
+              const stored = /(?:at version |"version":)(\d+)/.exec(body)?.[1];
+              if (stored !== undefined) session.version = Number(stored);
+            }
+          },
+        },
+      ]);
+    },
+  } as autocannon.Options);
+  const cpu = process.cpuUsage(cpuBefore);
+  if (conflicts > CONNECTIONS)
+    throw new Error(`${target.label}: ${conflicts} version conflicts (a session shared by two connections?)`);
+  const sent = (result.requests as { sent?: number }).sent ?? result.requests.total;
+  return {
+    reqPerSec: result.requests.total / durationS,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non200: result.non2xx,
+    errors: result.errors + result.timeouts,
+    sent,
+    loadGeneratorCpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const { appEnv, tenant, logDir } = benchRun();
+  const children: Child[] = [];
+  const redisServers = [benchInfra.REDIS_SESSION_URL, benchInfra.REDIS_RATE_URL, benchInfra.REDIS_CACHE_URL];
+  const redis = [...new Set(redisServers)].map((url) => new Redis(url));
+  const redisCpu = async () =>
+    (await Promise.all(redis.map((r) => redisCpuSeconds(r)))).reduce((a, b) => a + b, 0);
+  try {
+    const started = Date.now();
+    const catalog = await startService({
+      name: 'catalog-service',
+      main: 'apps/catalog-service/bench/service-main.ts',
+      logDir,
+      env: { APP_ENV: appEnv, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', CATALOG_EVENTS: 'off' },
+    });
+    children.push(catalog);
+    const service = async (name: string, lagMs: number, nodeArgs: string[] = []) => {
+      const child = await startService({
+        name,
+        main: 'apps/config-service/bench/service-main.ts',
+        logDir,
+        nodeArgs,
+        env: {
+          APP_ENV: appEnv,
+          AUTH_JWT_SECRET: SECRET,
+          LOG_LEVEL: 'info',
+          CONFIG_CATALOG_URL: catalog.url,
+          CONFIG_SNAPSHOT_MAX_LAG_MS: String(lagMs),
+          CONFIG_UPDATES_PER_MIN: String(LIMIT_PER_MIN),
+          CONFIG_EVENTS: 'off',
+          CONFIG_PURGE: 'off',
+        },
+      });
+      children.push(child);
+      return child;
+    };
+    const lag2000 = await service('config-lag-2000', 2000, CPU_PROF ? cpuProfileArgs(logDir, 1000) : []);
+    const lag0 = await service('config-lag-0', 0);
+    const bare = await startService({
+      name: 'bare-fastify-redis',
+      main: 'apps/config-service/bench/bare-route.ts',
+      logDir,
+      env: { BARE_APP_ENV: appEnv },
+    });
+    children.push(bare);
+    const startupS = (Date.now() - started) / 1000;
+
+    const admin = await signDevToken({
+      secret: SECRET,
+      tenantId: tenant,
+      sub: 'bench-admin',
+      roles: ['catalog:admin'],
+    });
+    const published = await request(
+      `${catalog.url}/v1/tenants/${tenant}/catalog/versions`,
+      'POST',
+      { authorization: `Bearer ${admin}` },
+      JSON.stringify({
+        offers: OFFER_IDS.map((offerId) => ({
+          offerId,
+          displayName: offerId,
+          status: 'ACTIVE',
+          eligibleActions: ['ADD'],
+          rules: { maxQuantity: 10 },
+        })),
+      }),
+    );
+    if (published.status !== 201) throw new Error(`publish failed: ${published.status}`);
+    const user = await signDevToken({
+      secret: SECRET,
+      tenantId: tenant,
+      sub: 'bench-user',
+      roles: [],
+      ttlSeconds: 3600,
+    });
+    const auth = { authorization: `Bearer ${user}` };
+
+    const target = async (
+      key: Key,
+      label: string,
+      child: Child,
+      prefix: string,
+      headers: Record<string, string>,
+    ) => {
+      const base = `${child.url}${prefix}/v1/tenants/${tenant}/config-sessions`;
+      const sessions: Session[] = [];
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const created = await request(base, 'POST', headers);
+        if (created.status !== 201) throw new Error(`${label}: create answered ${created.status}`);
+        // the first update fills the catalog cache (and this instance's near-cache)
+        const first = await request(
+          `${base}/${created.body!.sessionId}/selections`,
+          'PUT',
+          { ...headers, 'if-match': '"1"' },
+          BODIES[0],
+        );
+        if (first.status !== 200)
+          throw new Error(`${label}: update answered ${first.status} ${JSON.stringify(first.body)}`);
+        if (key !== 'bare' && first.body!.validationSummary?.valid !== true)
+          throw new Error(
+            `${label}: the selection did not validate: ${JSON.stringify(first.body!.validationSummary)}`,
+          );
+        sessions.push({ id: created.body!.sessionId, version: first.body!.version });
+      }
+      return { key, label, child, base, headers, sessions, runs: [] } as Target;
+    };
+    const targets = [
+      await target('bare', 'bare Fastify + writeVersioned EVALSHA', bare, '/bare', {}),
+      await target('lag2000', 'config-service, lag 2000 ms', lag2000, '', auth),
+      await target('lag0', 'config-service, lag 0 (snapshot in the request)', lag0, '', auth),
+    ];
+    const measured = targets.filter((t) => !ONLY || ONLY.includes(t.key));
+
+    console.log(
+      `config-service selection update benchmark  (node ${process.version}, ${cpus().length} CPUs)`,
+    );
+    console.log(
+      `  APP_ENV=${appEnv}, ${CONNECTIONS} sessions x PUT .../selections with ${OFFERS} offers (catalog answers cached),` +
+        ` services LOG_LEVEL=info, startup ${startupS.toFixed(1)} s`,
+    );
+    console.log(
+      `  autocannon: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} rounds, alternating order`,
+    );
+
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? measured : [...measured].reverse();
+      for (const t of order) {
+        await load(t, WARMUP_S);
+        await sleep(300);
+        const service = t.key !== 'bare';
+        const before = service
+          ? {
+              statements: await metric(t.child.url, 'config_snapshot_statements_total'),
+              acknowledged: await metric(t.child.url, 'config_snapshot_records_total', 'kind="write"'),
+            }
+          : undefined;
+        const cpuBefore = cpuSeconds(t.child.process.pid);
+        const redisBefore = await redisCpu();
+        const run = await load(t, DURATION_S);
+        const serverCpuUs = ((cpuSeconds(t.child.process.pid) - cpuBefore) * 1e6) / Math.max(1, run.sent);
+        const redisCpuUs = (((await redisCpu()) - redisBefore) * 1e6) / Math.max(1, run.sent);
+        let counted: Pick<Run, 'statements' | 'acknowledged'> = {};
+        if (service && before) {
+          await sleep(2_500); // the last batch of the run reaches PostgreSQL
+          counted = {
+            statements: (await metric(t.child.url, 'config_snapshot_statements_total')) - before.statements,
+            acknowledged:
+              (await metric(t.child.url, 'config_snapshot_records_total', 'kind="write"')) -
+              before.acknowledged,
+          };
+        }
+        for (const child of children) {
+          const reason = child.exitReason();
+          if (reason)
+            throw new Error(`${child.name} stopped during the benchmark (${reason}); see ${child.logFile}`);
+        }
+        t.runs.push({ ...run, serverCpuUs, redisCpuUs, ...counted });
+        process.stderr.write(
+          `  round ${round + 1} ${t.label}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.p99Ms} ms` +
+            (counted.acknowledged
+              ? `, ${counted.statements} statements / ${counted.acknowledged} updates`
+              : '') +
+            (run.non200 + run.errors ? `, ${run.non200} non-2xx, ${run.errors} errors` : '') +
+            '\n',
+        );
+      }
+    }
+
+    const by = Object.fromEntries(targets.map((t) => [t.key, t])) as Record<Key, Target>;
+    const contenders: BenchContender[] = targets.map((t) => ({
+      name: t.label,
+      reqPerSec: median(t.runs.map((r) => r.reqPerSec)),
+      p50Ms: median(t.runs.map((r) => r.p50Ms)),
+      p99Ms: median(t.runs.map((r) => r.p99Ms)),
+      cpuUsPerRequest: {
+        server: median(t.runs.map((r) => r.serverCpuUs)),
+        loadGenerator: median(t.runs.map((r) => r.loadGeneratorCpuUs)),
+        redis: median(t.runs.map((r) => r.redisCpuUs)),
+      },
+      rounds: t.runs.map((r) => r.reqPerSec),
+    }));
+    const perRound = (a: Target, b: Target, f: (r: Run) => number) =>
+      a.runs.map((r, i) => f(r) / f(b.runs[i]!));
+    const statementsPerUpdate = (t: Target) =>
+      t.runs.map((r) => (r.statements ?? 0) / Math.max(1, r.acknowledged ?? 0));
+    const total = (t: Target, f: (r: Run) => number) => t.runs.reduce((s, r) => s + f(r), 0);
+    const p99Rounds = ONLY ? [] : perRound(by.lag2000, by.bare, (r) => r.p99Ms);
+    const ratios: BenchRatio[] = ONLY
+      ? []
+      : [
+          {
+            name: 'p99 of an update, lag 2000 / bare route (<=)',
+            value: median(p99Rounds),
+            target: 1.5,
+            met: median(p99Rounds) <= 1.5,
+            rounds: p99Rounds,
+          },
+          {
+            name: 'PostgreSQL statements per acknowledged update, lag 2000 (<=)',
+            value:
+              total(by.lag2000, (r) => r.statements ?? 0) /
+              Math.max(
+                1,
+                total(by.lag2000, (r) => r.acknowledged ?? 0),
+              ),
+            target: 0.2,
+            met:
+              total(by.lag2000, (r) => r.statements ?? 0) /
+                Math.max(
+                  1,
+                  total(by.lag2000, (r) => r.acknowledged ?? 0),
+                ) <=
+              0.2,
+            rounds: statementsPerUpdate(by.lag2000),
+          },
+          {
+            name: 'PostgreSQL statements per acknowledged update, lag 0',
+            value:
+              total(by.lag0, (r) => r.statements ?? 0) /
+              Math.max(
+                1,
+                total(by.lag0, (r) => r.acknowledged ?? 0),
+              ),
+            rounds: statementsPerUpdate(by.lag0),
+          },
+          {
+            name: 'req/s, lag 2000 / bare route',
+            value: median(perRound(by.lag2000, by.bare, (r) => r.reqPerSec)),
+            rounds: perRound(by.lag2000, by.bare, (r) => r.reqPerSec),
+          },
+          {
+            name: 'p99 of an update, lag 0 / lag 2000',
+            value: median(perRound(by.lag0, by.lag2000, (r) => r.p99Ms)),
+            rounds: perRound(by.lag0, by.lag2000, (r) => r.p99Ms),
+          },
+        ];
+    const failures = targets
+      .flatMap((t) => t.runs.map((r) => r.non200 + r.errors))
+      .reduce((a, b) => a + b, 0);
+    if (failures > 0) console.log(`\n  WARNING: ${failures} non-2xx answers or errors during measured runs`);
+    writeBenchReport({
+      name: 'config',
+      startedAt,
+      node: process.version,
+      method:
+        `autocannon, ${CONNECTIONS} connections on loopback, each owning one session and sending PUT .../selections ` +
+        `(${OFFERS} offers, catalog answers cached) with the If-Match of its last answer; ${ROUNDS} rounds of ` +
+        `${WARMUP_S} s warm-up + ${DURATION_S} s per contender, alternating order; figures are medians over rounds, ratios ` +
+        "medians of per-round ratios. Services log at info to a file; statements per update from the services' " +
+        'config_snapshot_statements_total / config_snapshot_records_total{kind="write"} over each run (+2.5 s for ' +
+        'the last batch). The bare route is Fastify sending the same writeVersioned EVALSHA to the same session Redis.',
+      contenders,
+      ratios,
+    });
+  } finally {
+    await Promise.allSettled(children.map((c) => c.stop()));
+    for (const r of redis) r.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('config bench failed:', error);
+    process.exit(1);
+  },
+);
