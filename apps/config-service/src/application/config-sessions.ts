@@ -10,6 +10,7 @@ import {
   SessionNotFoundError,
   SessionStoreUnavailableError,
   SessionVersionMismatchError,
+  SnapshotStoreUnavailableError,
 } from '../domain/config.errors';
 import { catalogWasUnavailable, validateSelection } from '../domain/selection-validation';
 import {
@@ -21,7 +22,7 @@ import {
 } from '../domain/session';
 import { BoundedMap } from './bounded-map';
 import type { CallerContext, CatalogApi } from './catalog-api';
-import type { ConfigRepository, StoredSnapshot } from './config-repository';
+import type { ConfigRepository, SnapshotRecord, StoredSnapshot } from './config-repository';
 import type { OfferCatalog } from './offer-catalog';
 import type { LoadedSession, SessionDrafts } from './session-drafts';
 import type { SnapshotWriteBehind } from './snapshot-write-behind';
@@ -84,7 +85,7 @@ export class ConfigSessions {
     const snapshot = this.drafts.snapshotOf(caller.tenantId, 1, draft, now);
     const created = await this.store.create(caller.tenantId, draft.sessionId, draft, this.drafts.ttlSeconds);
     if (created.outcome === 'written') {
-      await this.writeBehind.record(snapshot, 'write');
+      await this.durable(snapshot);
     } else if (created.outcome === 'unavailable') {
       // Nothing can be in the store under a new id: the snapshot alone is the session until a read puts it back.
       await this.repository.upsertSnapshots([snapshot]);
@@ -160,10 +161,7 @@ export class ConfigSessions {
       );
       switch (written.outcome) {
         case 'written':
-          await this.writeBehind.record(
-            this.drafts.snapshotOf(caller.tenantId, written.version, draft, now),
-            'write',
-          );
+          await this.durable(this.drafts.snapshotOf(caller.tenantId, written.version, draft, now));
           return sessionView(draft, written.version, 'DRAFT', this.drafts.expiresAt(now));
         case 'conflict':
           throw new SessionVersionMismatchError(ifMatch, written.storedVersion);
@@ -228,6 +226,22 @@ export class ConfigSessions {
         throw new SessionFinalizedError(outcome.configurationId);
       case 'stale':
         throw new SessionVersionMismatchError(ifMatch, outcome.storedVersion);
+    }
+  }
+
+  /**
+   * Hands a written snapshot to the write-behind (waiting for its commit when the lag is 0). When that commit fails
+   * the write stays in the session store and its snapshot is retried: the 503 says so.
+   */
+  private async durable(snapshot: SnapshotRecord): Promise<void> {
+    try {
+      await this.writeBehind.record(snapshot, 'write');
+    } catch (error) {
+      throw new SnapshotStoreUnavailableError(
+        `version ${snapshot.version} is stored in the session but not yet durable (PostgreSQL failed; retried in ` +
+          'the background): read the session again before retrying',
+        { cause: error },
+      );
     }
   }
 
