@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as catalog from '../../apps/catalog-service/test/catalog-fixture';
 import * as pricing from '../../apps/pricing-service/test/pricing-fixture';
+import * as config from '../../apps/config-service/test/config-fixture';
 import { infraEnv } from '../support/infra-env';
 import { uniqueId } from '../support/unique';
 
@@ -143,6 +144,33 @@ describe('services under least-privilege Redis ACL users (aclRulesFor)', () => {
     await sleep(1_000); // hot keys flushed, the pre-warm consumer and the pointer invalidation have run
     const price = await pricing.calculate(instance.url, tenant, pricing.baseRequest);
     expect(price.body.priceBookVersion).toBe(2);
+    await expectConnectedAs(userOf(urls));
+    expect(await denials(userOf(urls))).toEqual([]);
+  });
+
+  it('config-service creates, validates through its offer cache, updates under its rate limit, rehydrates, finalizes and purges with no ACL denial', async () => {
+    const appEnv = config.newAppEnv();
+    const urls = await usersFor('config-service', appEnv);
+    const catalogService = await config.startCatalog(appEnv);
+    const instance = await config.startConfig(appEnv, catalogService.url, urls);
+    const tenant = config.newTenant();
+    await config.publishCatalog(catalogService.url, tenant, config.plainOffers(3));
+    const alice = await config.ConfigClient.of(instance.url, tenant);
+    const id = await alice.newSession();
+    const options = config.plainOffers(3).map((o) => ({ offerId: o.offerId, quantity: 1 }));
+    const put = await alice.put(id, 1, options); // catalog over HTTP, cache SET, rate limit, compare-and-set
+    expect(put.status).toBe(200);
+    expect(put.headers.get('ratelimit')).toMatch(/r=\d+/);
+    const other = await config.startConfig(appEnv, catalogService.url, urls);
+    const bob = await config.ConfigClient.of(other.url, tenant);
+    const ids = await bob.newSession();
+    expect((await bob.put(ids, 1, options)).status).toBe(200); // MGET of the cached answers
+    // Redis loses the draft: the next read puts the snapshot back
+    await instance.runtime.writeBehind.flush();
+    await admin('session').del(`${appEnv}:config-service:${tenant}:config-session:draft:${id}`);
+    expect((await alice.get(id)).body.version).toBe(2);
+    expect((await alice.finalize(id, 2)).status).toBe(200); // sealed compare-and-set
+    expect(await instance.runtime.purgeNow()).toBeGreaterThanOrEqual(0); // the purge lease
     await expectConnectedAs(userOf(urls));
     expect(await denials(userOf(urls))).toEqual([]);
   });
