@@ -1,4 +1,10 @@
-import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  FencedJobRunner,
+  ServiceFoundation,
+  type Database,
+  type EventsLogger,
+  type JobContext,
+} from '@cpq/platform';
 import {
   RedisLeaseManager,
   RedisRateLimiter,
@@ -16,7 +22,6 @@ import { SessionDrafts } from './application/session-drafts';
 import { SnapshotWriteBehind } from './application/snapshot-write-behind';
 import { configUpdatesPolicy, UpdateRateLimit } from './application/update-rate-limit';
 import type { ConfigTables } from './adapters/config.tables';
-import { FencedJobRunnerStandIn } from './adapters/fenced-job-runner.stand-in';
 import { HttpCatalogClient } from './adapters/http-catalog-client';
 import { KyselyConfigRepository } from './adapters/kysely-config.repository';
 import { OfferNearCache } from './adapters/offer-near-cache';
@@ -40,8 +45,8 @@ export interface ConfigRuntime {
   readonly rateLimit: UpdateRateLimit;
   readonly writeBehind: SnapshotWriteBehind;
   readonly repository: KyselyConfigRepository;
-  readonly jobs: FencedJobRunnerStandIn;
-  /** Runs the snapshot purge now if this instance gets the job (tests, operators). */
+  readonly jobs: FencedJobRunner;
+  /** Runs the snapshot purge now if this instance gets the job (tests, operators): the rows purged, else undefined. */
   purgeNow(): Promise<number | undefined>;
   startEvents(): Promise<void>;
   onClose(close: () => Promise<void>): void;
@@ -111,23 +116,25 @@ export async function openConfigRuntime(
       logger,
     }),
   );
-  const jobs = new FencedJobRunnerStandIn(
+  const jobs = new FencedJobRunner({
     db,
-    new RedisLeaseManager({
+    schema: 'config',
+    leases: new RedisLeaseManager({
       connection: redis.connection('rate'),
       keys: redis.keys,
       family: 'config-purge-lease',
       logger,
     }),
     logger,
-  );
-  const purge = (ctx: Parameters<Parameters<FencedJobRunnerStandIn['runOnce']>[2]>[0]) =>
-    purgeExpiredSnapshots(repository, ctx, { retentionHours: config.CONFIG_SNAPSHOT_RETENTION_HOURS }).then(
-      (purged) => {
-        if (purged > 0) logger.info({ purged }, 'expired draft snapshots purged');
-        return purged;
-      },
-    );
+    registry,
+  });
+  const purge = async (ctx: JobContext) => {
+    const purged = await purgeExpiredSnapshots(repository, ctx, {
+      retentionHours: config.CONFIG_SNAPSHOT_RETENTION_HOURS,
+    });
+    if (purged > 0) logger.info({ purged }, 'expired draft snapshots purged');
+    return purged;
+  };
   const scheduled = config.CONFIG_PURGE
     ? jobs.schedule(
         SNAPSHOT_PURGE_JOB,
@@ -150,7 +157,10 @@ export async function openConfigRuntime(
     writeBehind,
     repository,
     jobs,
-    purgeNow: () => jobs.runOnce(SNAPSHOT_PURGE_JOB, { ttlMs: PURGE_LEASE_TTL_MS }, purge),
+    purgeNow: async () => {
+      const run = await jobs.runOnce(SNAPSHOT_PURGE_JOB, { ttlMs: PURGE_LEASE_TTL_MS }, purge);
+      return run.ran ? run.value : undefined;
+    },
     startEvents: () => base.startEvents(),
     onClose: (close) => base.onClose(close),
     close: () => base.close(),

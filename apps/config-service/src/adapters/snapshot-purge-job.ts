@@ -1,4 +1,4 @@
-import type { FencedJobContext } from './fenced-job-runner.stand-in';
+import type { JobContext } from '@cpq/platform';
 import type { KyselyConfigRepository } from './kysely-config.repository';
 
 export const SNAPSHOT_PURGE_JOB = 'config-snapshot-purge';
@@ -11,13 +11,13 @@ export interface SnapshotPurgeOptions {
 }
 
 /**
- * The retention purge of expired drafts' snapshots, run by one instance at a time under a lease. Each batch is one
- * transaction that claims the job's fencing token and deletes with the fence in its WHERE: a holder that paused past
- * its lease deletes nothing once a newer holder has claimed the job. FINALIZED snapshots are kept.
+ * The retention purge of expired drafts' snapshots, run by one instance at a time (`FencedJobRunner`). Each batch is
+ * one transaction that claims the job's fencing token and deletes with the fence in its WHERE: a holder that paused
+ * past its lease deletes nothing once a newer holder has claimed the job. FINALIZED snapshots are kept.
  */
 export async function purgeExpiredSnapshots(
   repository: KyselyConfigRepository,
-  ctx: FencedJobContext,
+  ctx: JobContext,
   options: SnapshotPurgeOptions,
 ): Promise<number> {
   const batchSize = options.batchSize ?? 1_000;

@@ -1,13 +1,8 @@
+import { DomainError } from '@cpq/platform';
 import type { ValidationSummary } from './session';
 
 /** Domain errors of config-service: stable codes (prefix CONFIG_), mapped to problem+json at the HTTP edge. */
-export abstract class ConfigError extends Error {
-  abstract readonly code: string;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class ConfigError extends DomainError {}
 
 /** Unknown session, another user's session (existence is not revealed), or an expired draft (→ 404). */
 export class SessionNotFoundError extends ConfigError {

@@ -1,10 +1,17 @@
-import { etagOf, fastRoute, ifMatchVersion, ProblemError, ProblemType, type FastRoute } from '@cpq/platform';
+import {
+  etagOf,
+  fastRoute,
+  ifMatchVersion,
+  problemResponses,
+  ProblemError,
+  ProblemType,
+  type FastRoute,
+} from '@cpq/platform';
 import { rateLimitHeaders, type RateLimitDecision } from '@cpq/redis-runtime';
 import type { ConfigSessions } from '../application/config-sessions';
 import type { UpdateRateLimit } from '../application/update-rate-limit';
 import type { SelectedOption } from '../domain/session';
 import { callerOf } from './caller';
-import { problems } from './config.controller';
 import { selectionsBodySchema, sessionParamsSchema, sessionSchema } from './config.schemas';
 
 /**
@@ -24,7 +31,7 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
         tags: ['config-sessions'],
         responses: {
           200: { description: 'The session', schema: sessionSchema, headers: { ETag: '"<version>"' } },
-          ...problems,
+          ...problemResponses,
           404: { description: 'Unknown, expired, or another user’s session' },
           503: { description: 'PostgreSQL unavailable while Redis misses (Retry-After)' },
         },
@@ -57,7 +64,7 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
               RateLimit: '"config-updates";r=<remaining>;t=<reset s>',
             },
           },
-          ...problems,
+          ...problemResponses,
           404: { description: 'Unknown, expired, or another user’s session' },
           409: { description: 'The session is finalized, or a finalize of it is in progress' },
           412: { description: 'If-Match names another version than the stored one' },

@@ -1,4 +1,10 @@
-import { ProblemType, registerProblemMapping, staleVersion, type ProblemInit } from '@cpq/platform';
+import {
+  notFoundProblem,
+  ProblemType,
+  registerProblemMapping,
+  staleVersion,
+  type ProblemInit,
+} from '@cpq/platform';
 import {
   CatalogUnavailableError,
   CatalogVersionUnknownError,
@@ -11,13 +17,6 @@ import {
   SessionVersionMismatchError,
   SnapshotStoreUnavailableError,
 } from '../domain/config.errors';
-
-const notFound = (title: string, detail: string): ProblemInit => ({
-  type: ProblemType.notFound,
-  title,
-  status: 404,
-  detail,
-});
 
 const unavailable = (
   title: string,
@@ -35,8 +34,8 @@ const unavailable = (
 
 /** How config domain errors look at the HTTP edge (the one place that knows). */
 export function registerConfigProblems(): void {
-  registerProblemMapping(SessionNotFoundError, (e) => notFound('Session not found', e.message));
-  registerProblemMapping(ConfigurationNotFoundError, (e) => notFound('Configuration not found', e.message));
+  registerProblemMapping(SessionNotFoundError, (e) => notFoundProblem('Session not found', e));
+  registerProblemMapping(ConfigurationNotFoundError, (e) => notFoundProblem('Configuration not found', e));
   registerProblemMapping(SessionVersionMismatchError, (e) => staleVersion(e.message));
   registerProblemMapping(SessionFinalizedError, (e) => ({
     type: ProblemType.conflict,

@@ -4,6 +4,7 @@ import {
   CurrentPrincipal,
   etagOf,
   ifMatchVersion,
+  problemResponses,
   ZodBody,
   ZodParams,
   type Principal,
@@ -30,12 +31,6 @@ import {
 export const CONFIG_SESSIONS = Symbol('ConfigSessions');
 export const CONFIGURATION_READER = Symbol('ConfigurationReader');
 
-export const problems = {
-  400: { description: 'Invalid request (problem+json)' },
-  401: { description: 'Missing, invalid or expired token' },
-  403: { description: 'Token of another tenant' },
-};
-
 @Controller('v1/tenants/:tenantId')
 export class ConfigController {
   constructor(
@@ -55,7 +50,7 @@ export class ConfigController {
         schema: sessionSchema,
         headers: { ETag: '"1"', Location: 'The session' },
       },
-      ...problems,
+      ...problemResponses,
       422: { description: 'No catalog published, or no such catalog version' },
       503: { description: 'The catalog cannot be read (Retry-After)' },
     },
@@ -85,7 +80,7 @@ export class ConfigController {
     tags: ['config-sessions'],
     responses: {
       200: { description: 'Finalized', schema: finalizedSessionSchema, headers: { ETag: '"<version>"' } },
-      ...problems,
+      ...problemResponses,
       404: { description: 'Unknown, expired, or another user’s session' },
       409: { description: 'Not valid (validationSummary), empty, or already finalized (configurationId)' },
       412: { description: 'If-Match names another version than the stored one' },
@@ -115,7 +110,7 @@ export class ConfigController {
     tags: ['configurations'],
     responses: {
       200: { description: 'The configuration', schema: configurationSchema },
-      ...problems,
+      ...problemResponses,
       404: { description: 'No such configuration in this tenant' },
       503: { description: 'PostgreSQL unavailable (Retry-After)' },
     },
