@@ -160,7 +160,10 @@ async function load(target: Target, durationS: number): Promise<Omit<Run, 'serve
     },
   } as autocannon.Options);
   const cpu = process.cpuUsage(cpuBefore);
-  if (conflicts > CONNECTIONS)
+  // A request still running when the previous run stopped (or one autocannon timed out and re-sent) lands after the
+  // re-read: its session answers 412 once and continues from the stored version (counted as a non-2xx answer).
+  // Many more would mean sessions shared between connections.
+  if (conflicts > Math.max(CONNECTIONS, result.requests.total * 0.02))
     throw new Error(`${target.label}: ${conflicts} version conflicts (a session shared by two connections?)`);
   const sent = (result.requests as { sent?: number }).sent ?? result.requests.total;
   return {
