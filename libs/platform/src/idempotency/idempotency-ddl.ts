@@ -6,8 +6,9 @@ import { assertSchemaName } from '../database/schema-name';
  * writes this SQL itself (migrations import no app code); tests use it to build throwaway schemas.
  *
  * One row per (tenant, hashed key), inserted in the transaction of the command it guards, so it exists if and only
- * if the command committed; `response_body` is what a repeated request gets back. Rows past `expires_at` are
- * reused by a new request with the same key and can be purged.
+ * if the command committed; `response_body` is what a repeated request gets back, kept as `json` (the exact text:
+ * `jsonb` would reorder its keys, and a replay must be byte-identical). Rows past `expires_at` are reused by a new
+ * request with the same key and can be purged.
  */
 export function idempotencyDdl(schema: string): string[] {
   const s = assertSchemaName(schema);
@@ -17,7 +18,7 @@ export function idempotencyDdl(schema: string): string[] {
   key_hash text not null,
   request_hash text not null,
   http_status int,
-  response_body jsonb,
+  response_body json,
   resource_id text,
   created_at timestamptz not null default now(),
   expires_at timestamptz not null,

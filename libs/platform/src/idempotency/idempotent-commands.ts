@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyResponseCache, IdempotentResponse } from '@cpq/redis-runtime';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { assertSchemaName } from '../database/schema-name';
-import { ProblemError, ProblemType } from '../http/problem';
+import { claimKey, readRecord, storeResponse, type StoredRecord } from './idempotency-claim';
+import { idempotencyKeyReused, requestInProgress } from './idempotency-problems';
 
 /** The response header that marks a replayed answer. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -16,12 +17,16 @@ export interface IdempotentCommandsOptions {
   cache?: IdempotencyResponseCache;
   /** How long a key is remembered. @default 86400 (the contract's 24 h) */
   retentionSeconds?: number;
-  /** Lifetime of the Redis in-flight marker: about the longest a command takes (the family allows 60 s and up). @default 60 */
+  /** Lifetime of the Redis in-flight marker (the family allows 60 s and up). @default 60 */
   inFlightSeconds?: number;
   /** `Retry-After` of the 409 answered while the same request is in flight. @default 1 */
   retryAfterSeconds?: number;
   /** Longest wait for another attempt holding the same key before answering 409. @default 5000 */
   lockWaitMs?: number;
+  /** First pause between two looks at a key another attempt holds; doubles up to `maxPollMs`. @default 10 */
+  minPollMs?: number;
+  /** @default 200 */
+  maxPollMs?: number;
 }
 
 export interface IdempotentRequest {
@@ -41,164 +46,161 @@ export interface IdempotentOutcome {
   replayed: boolean;
 }
 
-interface StoredRow {
-  request_hash: string;
-  http_status: number | null;
-  response_body: unknown;
-  resource_id: string | null;
+/** One decision in progress in this process: same-key requests wait for it instead of asking PostgreSQL. */
+interface Flight {
+  requestHash: string;
+  outcome: Promise<IdempotentOutcome>;
 }
+
+const BUSY: unique symbol = Symbol('busy');
 
 /**
  * Runs a command at most once per (tenant, Idempotency-Key), as the contract's `POST /orders` requires.
  *
- * PostgreSQL decides: the command's transaction first claims the key in `idempotency_keys` (a concurrent request
- * with the same key waits on the primary key until this one commits or rolls back), runs the command and stores its
- * response; a repeat finds the committed row and gets that response back. Redis only answers repeats sooner and
- * turns a concurrent duplicate into a quick 409 instead of a wait: with Redis down or evicted, duplicates still
- * never execute twice. A key reused for a different request → 422; the same request while the first is still
- * running → 409 with `Retry-After`.
+ * PostgreSQL decides: the command's transaction first claims the key in `idempotency_keys`, runs the command and
+ * stores its response, so the record exists if and only if the command committed (a crash rolls both back). A
+ * repeat finds the committed record and gets that response back; another request reusing the key gets 422.
+ *
+ * Duplicates never hold a pooled connection while they wait: the claim takes the key's advisory lock without
+ * waiting, and a duplicate that finds it taken ends its transaction at once and looks again a little later (up to
+ * `lockWaitMs`, then 409 with `Retry-After`). In one process, concurrent requests with the same key share one
+ * decision: a storm of retries costs one PostgreSQL attempt at a time per process.
+ *
+ * Redis only answers repeats sooner: a completed response found there is replayed without PostgreSQL. Anything
+ * else there (nothing, an in-flight marker that may belong to a dead attempt, Redis down or hung) defers to
+ * PostgreSQL, so an evicted, flushed or lost entry only costs speed.
  */
 export class IdempotentCommands {
-  private readonly table: string;
+  private readonly table: RawBuilder<unknown>;
+  private readonly schema: string;
   private readonly retentionSeconds: number;
   private readonly inFlightSeconds: number;
   private readonly retryAfterSeconds: number;
   private readonly lockWaitMs: number;
+  private readonly minPollMs: number;
+  private readonly maxPollMs: number;
+  private readonly flights = new Map<string, Flight>();
 
   constructor(private readonly options: IdempotentCommandsOptions) {
-    this.table = `${assertSchemaName(options.schema)}.idempotency_keys`;
+    this.schema = assertSchemaName(options.schema);
+    this.table = sql.raw(`${this.schema}.idempotency_keys`);
     this.retentionSeconds = options.retentionSeconds ?? 86_400;
     this.inFlightSeconds = options.inFlightSeconds ?? 60;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
-    this.lockWaitMs = Math.max(1, Math.floor(options.lockWaitMs ?? 5000));
+    this.lockWaitMs = Math.max(0, Math.floor(options.lockWaitMs ?? 5000));
+    this.minPollMs = Math.max(1, options.minPollMs ?? 10);
+    this.maxPollMs = Math.max(this.minPollMs, options.maxPollMs ?? 200);
   }
 
   async run(request: IdempotentRequest): Promise<IdempotentOutcome> {
-    const cache = this.options.cache;
-    let markerHeld = false;
-    if (cache) {
-      const begun = await cache.begin(
-        request.tenantId,
-        request.idempotencyKey,
-        request.requestHash,
-        this.inFlightSeconds,
-      );
-      if (begun.outcome === 'completed') {
-        if (!begun.sameRequest) throw keyReused();
-        return { response: begun.response, replayed: true };
+    const keyHash = createHash('sha256').update(request.idempotencyKey).digest('hex');
+    const flightKey = `${request.tenantId}\u0000${keyHash}`;
+    for (let flight = this.flights.get(flightKey); flight; flight = this.flights.get(flightKey)) {
+      if (flight.requestHash === request.requestHash) {
+        // The same request is being decided here: its answer is ours, as a replay (errors included), if it comes
+        // within the wait a duplicate is allowed.
+        const outcome = await this.withinLockWait(flight.outcome);
+        return { response: outcome.response, replayed: true };
       }
-      if (begun.outcome === 'in-flight') throw begun.sameRequest ? this.inFlight() : keyReused();
-      markerHeld = begun.outcome === 'started';
+      // Another request with this key: let it finish, then decide (most likely 422) like any later request.
+      await flight.outcome.catch(() => undefined);
+      if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
     }
-    let outcome: IdempotentOutcome;
+    const flight: Flight = { requestHash: request.requestHash, outcome: this.decide(request, keyHash) };
+    this.flights.set(flightKey, flight);
     try {
-      outcome = await this.decideInPostgres(request);
-    } catch (error) {
-      if (markerHeld) await cache!.abandon(request.tenantId, request.idempotencyKey, request.requestHash);
-      throw error;
+      return await flight.outcome;
+    } finally {
+      if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
     }
-    // Our marker becomes the response (a replay found in PostgreSQL heals an evicted or lost cache entry too).
-    if (markerHeld) {
-      await cache!.complete(
-        request.tenantId,
-        request.idempotencyKey,
-        request.requestHash,
-        outcome.response,
-        this.retentionSeconds,
-      );
-    }
-    return outcome;
   }
 
   /** Deletes up to `limit` records past their retention; returns how many. */
   async purgeExpired(limit = 1000): Promise<number> {
-    const result = await sql`delete from ${sql.raw(this.table)} where ctid in (
-        select ctid from ${sql.raw(this.table)} where expires_at <= now() limit ${limit})`.execute(
-      this.options.db,
-    );
+    const result = await sql`delete from ${this.table} where ctid in (
+        select ctid from ${this.table} where expires_at <= now() limit ${limit})`.execute(this.options.db);
     return Number(result.numAffectedRows ?? 0);
   }
 
-  private decideInPostgres(request: IdempotentRequest): Promise<IdempotentOutcome> {
-    const keyHash = createHash('sha256').update(request.idempotencyKey).digest('hex');
-    const table = sql.raw(this.table);
+  private async decide(request: IdempotentRequest, keyHash: string): Promise<IdempotentOutcome> {
+    const cache = this.options.cache;
+    if (!cache) return this.decideInPostgres(request, keyHash);
+    const { tenantId, idempotencyKey, requestHash } = request;
+    const begun = await cache.begin(tenantId, idempotencyKey, requestHash, this.inFlightSeconds);
+    if (begun.outcome === 'completed') {
+      if (!begun.sameRequest) throw idempotencyKeyReused();
+      return { response: begun.response, replayed: true };
+    }
+    const ownMarker = begun.outcome === 'started';
+    let outcome: IdempotentOutcome;
+    try {
+      outcome = await this.decideInPostgres(request, keyHash);
+    } catch (error) {
+      if (ownMarker) await cache.abandon(tenantId, idempotencyKey, requestHash);
+      throw error;
+    }
+    // The marker of this request (ours, or a dead attempt's) becomes the response: this also heals an entry lost
+    // to eviction or a flush. Another request's marker is left to expire.
+    if (ownMarker || (begun.outcome === 'in-flight' && begun.sameRequest)) {
+      await cache.complete(tenantId, idempotencyKey, requestHash, outcome.response, this.retentionSeconds);
+    }
+    return outcome;
+  }
+
+  /** `outcome`, or 409 when it takes longer than `lockWaitMs`. */
+  private withinLockWait(outcome: Promise<IdempotentOutcome>): Promise<IdempotentOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(requestInProgress(this.retryAfterSeconds)), this.lockWaitMs);
+    });
+    return Promise.race([outcome, expired]).finally(() => clearTimeout(timer));
+  }
+
+  /** Attempts until the key is decided, pausing without a connection while another attempt holds it. */
+  private async decideInPostgres(request: IdempotentRequest, keyHash: string): Promise<IdempotentOutcome> {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let pause = this.minPollMs; ; pause = Math.min(this.maxPollMs, pause * 2)) {
+      const outcome = await this.attempt(request, keyHash);
+      if (outcome !== BUSY) return outcome;
+      const left = deadline - Date.now();
+      if (left <= 0) throw requestInProgress(this.retryAfterSeconds);
+      // Jittered, so the pollers of two instances do not fall into step.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, pause * (0.5 + Math.random()))));
+    }
+  }
+
+  private attempt(request: IdempotentRequest, keyHash: string): Promise<IdempotentOutcome | typeof BUSY> {
     return this.options.db.transaction().execute(async (trx) => {
-      // Waiting for another attempt holding the key is bounded: past `lockWaitMs` this answers 409 rather than
-      // hold a pooled connection for as long as that attempt runs (a retry storm with Redis down). The command
-      // itself runs without that bound.
-      await sql.raw(`set local lock_timeout = ${this.lockWaitMs}`).execute(trx);
-      // Claims the key, or reuses a record past its retention. When another transaction holds the key, this waits
-      // for it; a live committed record then makes it return nothing (and stays locked until we finish).
-      const claimed = await sql<{ key_hash: string }>`
-        insert into ${table} (tenant_id, key_hash, request_hash, expires_at)
-        values (${request.tenantId}, ${keyHash}, ${request.requestHash},
-                now() + ${this.retentionSeconds} * interval '1 second')
-        on conflict (tenant_id, key_hash) do update
-          set request_hash = excluded.request_hash, http_status = null, response_body = null,
-              resource_id = null, created_at = now(), expires_at = excluded.expires_at
-          where ${table}.expires_at <= now()
-        returning key_hash`
-        .execute(trx)
-        .catch((error: unknown) => {
-          throw isLockTimeout(error) ? this.inFlight() : error;
-        });
-      await sql`set local lock_timeout to default`.execute(trx);
-      if (claimed.rows.length === 0) return this.replay(trx, request, keyHash);
+      const claim = await claimKey(trx, {
+        table: this.table,
+        lockName: `${this.schema}.idempotency_keys:${request.tenantId}:${keyHash}`,
+        tenantId: request.tenantId,
+        keyHash,
+        requestHash: request.requestHash,
+        retentionSeconds: this.retentionSeconds,
+      });
+      if (claim.kind === 'busy') return BUSY;
+      if (claim.kind === 'stored') return this.replay(request, claim.record);
+      if (claim.kind === 'unseen') {
+        const record = await readRecord(trx, this.table, request.tenantId, keyHash);
+        return record ? this.replay(request, record) : BUSY;
+      }
       const response = await request.execute(trx);
-      await sql`
-        update ${table} set http_status = ${response.httpStatus},
-          response_body = ${JSON.stringify(response.responseBody ?? null)}::jsonb,
-          resource_id = ${response.resourceId ?? null}
-        where tenant_id = ${request.tenantId} and key_hash = ${keyHash}`.execute(trx);
+      await storeResponse(trx, this.table, request.tenantId, keyHash, response);
       return { response, replayed: false };
     });
   }
 
-  private async replay(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    trx: Transaction<any>,
-    request: IdempotentRequest,
-    keyHash: string,
-  ): Promise<IdempotentOutcome> {
-    const stored = await sql<StoredRow>`
-      select request_hash, http_status, response_body, resource_id from ${sql.raw(this.table)}
-      where tenant_id = ${request.tenantId} and key_hash = ${keyHash}`.execute(trx);
-    const row = stored.rows[0];
-    if (row && row.request_hash !== request.requestHash) throw keyReused();
-    // No row (purged meanwhile) or no response yet: both only while another attempt is finishing.
-    if (!row || row.http_status === null) throw this.inFlight();
+  private replay(request: IdempotentRequest, record: StoredRecord): IdempotentOutcome | typeof BUSY {
+    if (record.request_hash !== request.requestHash) throw idempotencyKeyReused();
+    if (record.http_status === null) return BUSY; // not committed with a response: cannot happen, look again
     return {
       response: {
-        httpStatus: row.http_status,
-        responseBody: row.response_body,
-        ...(row.resource_id === null ? {} : { resourceId: row.resource_id }),
+        httpStatus: record.http_status,
+        responseBody: record.response_body,
+        ...(record.resource_id === null ? {} : { resourceId: record.resource_id }),
       },
       replayed: true,
     };
   }
-
-  private inFlight(): ProblemError {
-    return new ProblemError({
-      type: ProblemType.conflict,
-      title: 'Request in progress',
-      status: 409,
-      detail:
-        'A request with this Idempotency-Key is still being processed: retry after the indicated delay.',
-      headers: { 'Retry-After': String(this.retryAfterSeconds) },
-    });
-  }
-}
-
-/** PostgreSQL `lock_not_available`: `lock_timeout` ran out. */
-function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '55P03';
-}
-
-function keyReused(): ProblemError {
-  return new ProblemError({
-    type: ProblemType.unprocessable,
-    title: 'Idempotency-Key reused',
-    status: 422,
-    detail: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-  });
 }
