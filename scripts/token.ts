@@ -4,7 +4,7 @@ import { signDevToken } from '../libs/platform/src/auth/jwt-verifier';
 import { TENANT_ID_PATTERN } from '../libs/platform/src/auth/principal';
 
 const USAGE =
-  'usage: npm run token -- --tenant <tenantId> --sub <userId> [--roles a,b] [--ttl 3600] [--secret <s>]';
+  'usage: npm run token -- --tenant <tenantId> --sub <userId> [--roles a,b] [--azp <clientId>] [--ttl 3600] [--secret <s>]';
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n${USAGE}\n`);
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
         tenant: { type: 'string' },
         sub: { type: 'string' },
         roles: { type: 'string', default: '' },
+        azp: { type: 'string' },
         ttl: { type: 'string', default: '3600' },
         secret: { type: 'string' },
       },
@@ -39,7 +40,14 @@ async function main(): Promise<void> {
     .split(',')
     .map((role) => role.trim())
     .filter((role) => role.length > 0);
-  const token = await signDevToken({ secret, tenantId: values.tenant, sub: values.sub, roles, ttlSeconds });
+  const token = await signDevToken({
+    secret,
+    tenantId: values.tenant,
+    sub: values.sub,
+    roles,
+    ttlSeconds,
+    ...(values.azp ? { azp: values.azp } : {}),
+  });
   process.stdout.write(`${token}\n`);
 }
 

@@ -11,6 +11,17 @@ describe('Hs256TokenVerifier', () => {
     expect(await verifier.verify(token)).toEqual({ sub: 'u1', tenantId: 't1', roles: ['catalog:admin'] });
   });
 
+  it('carries the azp claim (the OAuth client) when the token has one, and refuses a non-string azp', async () => {
+    const token = await signDevToken({ secret, tenantId: 't1', sub: 'u1', roles: [], azp: 'shop-frontend' });
+    expect(await verifier.verify(token)).toEqual({ sub: 'u1', tenantId: 't1', roles: [], azp: 'shop-frontend' });
+    const bad = await new SignJWT({ tenant_id: 't1', roles: [], azp: 7 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifier.verify(bad)).rejects.toMatchObject({ reason: 'claims' });
+  });
+
   it('holds a verified token until its exp: cached() knows it only after verify()', async () => {
     const fresh = new Hs256TokenVerifier(secret);
     const token = await signDevToken({ secret, tenantId: 't1', sub: 'u2', roles: [] });

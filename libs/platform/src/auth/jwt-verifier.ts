@@ -69,19 +69,20 @@ export class Hs256TokenVerifier implements TokenVerifier {
         cause: error,
       });
     }
-    const { sub, tenant_id: tenantId, roles } = payload;
+    const { sub, tenant_id: tenantId, roles, azp } = payload;
     if (
       typeof sub !== 'string' ||
       sub.length === 0 ||
       typeof tenantId !== 'string' ||
       !TENANT_ID_PATTERN.test(tenantId) ||
       !Array.isArray(roles) ||
-      !roles.every((role) => typeof role === 'string')
+      !roles.every((role) => typeof role === 'string') ||
+      (azp !== undefined && (typeof azp !== 'string' || azp.length === 0))
     ) {
       throw new InvalidTokenError('claims');
     }
     return {
-      principal: { sub, tenantId, roles: roles as string[] },
+      principal: { sub, tenantId, roles: roles as string[], ...(azp === undefined ? {} : { azp }) },
       expiresAtMs: (payload.exp as number) * 1000,
     };
   }
@@ -92,13 +93,16 @@ export interface DevTokenInput {
   tenantId: string;
   sub: string;
   roles: string[];
+  /** The `azp` claim (the client the token was issued to). @default none */
+  azp?: string;
   /** @default 3600 */
   ttlSeconds?: number;
 }
 
 /** Signs a token the verifier accepts: for the token CLI and tests. */
 export async function signDevToken(input: DevTokenInput): Promise<string> {
-  return new SignJWT({ tenant_id: input.tenantId, roles: input.roles })
+  const claims = { tenant_id: input.tenantId, roles: input.roles, ...(input.azp ? { azp: input.azp } : {}) };
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(input.sub)
     .setIssuedAt()

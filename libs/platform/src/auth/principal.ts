@@ -5,6 +5,11 @@ export interface Principal {
   /** The `tenant_id` claim; equals the path tenant on every tenant route. */
   tenantId: string;
   roles: string[];
+  /**
+   * The OAuth client the token was issued to (`azp`), when the token names one: what per-client limits count
+   * (order capture), falling back to `sub`.
+   */
+  azp?: string;
 }
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
