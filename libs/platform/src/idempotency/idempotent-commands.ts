@@ -117,8 +117,11 @@ export class IdempotentCommands {
 
   /** Deletes up to `limit` records past their retention; returns how many. */
   async purgeExpired(limit = 1000): Promise<number> {
+    // `expires_at` is checked again on the row as it is when deleted: a key a request just took over is live.
     const result = await sql`delete from ${this.table} where ctid in (
-        select ctid from ${this.table} where expires_at <= now() limit ${limit})`.execute(this.options.db);
+        select ctid from ${this.table} where expires_at <= now() limit ${limit}) and expires_at <= now()`.execute(
+      this.options.db,
+    );
     return Number(result.numAffectedRows ?? 0);
   }
 
