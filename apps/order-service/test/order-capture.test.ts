@@ -1,6 +1,18 @@
+import { hashKeySegment } from '@cpq/redis-runtime';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { capture, newTenant, orderBody, startOrder, type OrderInstance } from './order-fixture';
+import {
+  capture,
+  lines,
+  newTenant,
+  orderBody,
+  startOrder,
+  token,
+  type OrderInstance,
+} from './order-fixture';
+import { expectProblem } from './order-problems';
+
+const hashKey = (key: string) => hashKeySegment(key);
 
 describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
   let a: OrderInstance;
@@ -45,5 +57,126 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     expect(response.headers.get('ratelimit-policy')).toBe('"order-capture";q=1000;w=60');
     expect(await countOf('orders', tenant)).toBe(1);
     expect(await countOf('order_lines', tenant)).toBe(2);
+  });
+
+  it('replays the stored response for a repeated key: same status, byte-identical body, Idempotent-Replayed', async () => {
+    const tenant = newTenant();
+    const first = await capture(a.url, tenant, orderBody(), 'key-r');
+    expect(first.status).toBe(201);
+    const again = await capture(a.url, tenant, orderBody(), 'key-r');
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.headers.get('etag')).toBe('"1"');
+    // canonical JSON: other key order and whitespace are the same request
+    const reordered = `{ "lines": [{"termMonths":24,"unitAmountMinor":1000,"quantity":1,"offerId":"offer-0000"},
+      {"quantity":2,"offerId":"offer-0001","termMonths":24,"unitAmountMinor":1000}],
+      "customerRef":"cust-42",   "currency":"EUR" }`;
+    const canonical = await capture(a.url, tenant, undefined, 'key-r', { rawBody: reordered });
+    expect(canonical.text).toBe(first.text);
+    expect(canonical.headers.get('idempotent-replayed')).toBe('true');
+    // from PostgreSQL too (the Redis entry gone)
+    await a.runtime.redis.connection('session').client.del(
+      a.runtime.redis.keys.key('order-idempotency', tenant, hashKey('key-r')).key,
+    );
+    const fromPostgres = await capture(a.url, tenant, orderBody(), 'key-r');
+    expect(fromPostgres.text).toBe(first.text);
+    expect(fromPostgres.headers.get('idempotent-replayed')).toBe('true');
+    expect(await countOf('orders', tenant)).toBe(1);
+    const outbox = await sql<{ n: string }>`select count(*) as n from ordering.outbox
+      where envelope->>'tenantId' = ${tenant}`.execute(db);
+    expect(Number(outbox.rows[0]!.n)).toBe(1);
+  });
+
+  it('answers 422 for the same key with another body, and changes nothing', async () => {
+    const tenant = newTenant();
+    await capture(a.url, tenant, orderBody(), 'key-d');
+    const other = await capture(a.url, tenant, orderBody({ currency: 'USD' }), 'key-d');
+    expectProblem(other, 422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const otherNoRedis = await capture(a.url, tenant, orderBody({ customerRef: 'x' }), 'key-d');
+    expectProblem(otherNoRedis, 422);
+    expect(await countOf('orders', tenant)).toBe(1);
+  });
+
+  it('answers 400 without an Idempotency-Key, or with one out of its bounds, and writes nothing', async () => {
+    const tenant = newTenant();
+    const missing = await capture(a.url, tenant, orderBody(), undefined);
+    expectProblem(missing, 400);
+    expect(missing.body.errors).toEqual([expect.objectContaining({ in: 'headers', pointer: '/idempotency-key' })]);
+    for (const bad of ['', 'x'.repeat(256), 'tab\there', 'café']) {
+      const response = await capture(a.url, tenant, orderBody(), undefined, { headers: { 'idempotency-key': bad } });
+      expectProblem(response, 400, JSON.stringify(bad));
+    }
+    expect(await countOf('orders', tenant)).toBe(0);
+  });
+
+  it('the same key in two tenants captures two orders, each numbered in its own tenant', async () => {
+    const [t1, t2] = [newTenant(), newTenant()];
+    const one = await capture(a.url, t1, orderBody(), 'shared-key');
+    const two = await capture(a.url, t2, orderBody(), 'shared-key');
+    expect([one.status, two.status]).toEqual([201, 201]);
+    expect(two.headers.get('idempotent-replayed')).toBeNull();
+    expect(one.body.orderId).not.toBe(two.body.orderId);
+    expect(one.body.orderNumber).toBe(two.body.orderNumber); // SO-<year>-000001 in each tenant
+  });
+
+  it('numbers orders per tenant and year, unique and increasing under concurrency, without gaps', async () => {
+    const tenant = newTenant();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => capture(a.url, tenant, orderBody(), `n-${i}`)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const year = new Date().getUTCFullYear();
+    const numbers = results.map((r) => r.body.orderNumber as string).sort();
+    expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `SO-${year}-${String(i + 1).padStart(6, '0')}`));
+    // increasing in the order the captures committed (the list is newest first)
+    const rows = await sql<{ order_number: string }>`select order_number from ordering.orders
+      where tenant_id = ${tenant} order by seq`.execute(db);
+    const inserted = rows.rows.map((r) => r.order_number);
+    expect(inserted).toEqual([...inserted].sort());
+  });
+
+  it('refuses amounts beyond exact integers with 422 ORDER_AMOUNT_OUT_OF_RANGE, writing nothing', async () => {
+    const tenant = newTenant();
+    const huge = orderBody({
+      lines: [{ offerId: 'big', quantity: 100_000, unitAmountMinor: Number.MAX_SAFE_INTEGER, termMonths: 12 }],
+    });
+    const response = await capture(a.url, tenant, huge, 'key-big');
+    expectProblem(response, 422);
+    expect(response.body.code).toBe('ORDER_AMOUNT_OUT_OF_RANGE');
+    expect(await countOf('orders', tenant)).toBe(0);
+  });
+
+  it('captures 500 lines in one order; the replay is the same', async () => {
+    const tenant = newTenant();
+    const body = orderBody({ lines: lines(500, 7) });
+    const first = await capture(a.url, tenant, body, 'key-500');
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.lines).toHaveLength(500);
+    expect(first.body.totalAmountMinor).toBe((7 * 500 * 501) / 2);
+    expect((await capture(a.url, tenant, body, 'key-500')).text).toBe(first.text);
+    expect(await countOf('order_lines', tenant)).toBe(500);
+  });
+
+  it('limits capture attempts per API client (azp, else sub): 429 quota-exceeded, other clients go on', async () => {
+    const limited = await startOrder({ ORDER_CAPTURE_LIMIT_PER_MIN: '3' });
+    const tenant = newTenant();
+    const shop = await token(tenant, [], 'user-a', 'shop-frontend');
+    const sameClientOtherUser = await token(tenant, [], 'user-b', 'shop-frontend');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await capture(limited.url, tenant, orderBody(), `rl-${i}`, { token: shop })).status);
+    expect(statuses).toEqual([201, 201, 201]);
+    const refused = await capture(limited.url, tenant, orderBody(), 'rl-3', { token: sameClientOtherUser });
+    expectProblem(refused, 429);
+    expect(refused.body['violated-policies']).toEqual(['order-capture']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('ratelimit')).toMatch(/^"order-capture";r=0;t=\d+$/);
+    // another client (no azp: its sub counts) is not affected
+    const other = await capture(limited.url, tenant, orderBody(), 'rl-4', { token: await token(tenant, [], 'user-c') });
+    expect(other.status).toBe(201);
+    expect(other.headers.get('ratelimit')).toMatch(/^"order-capture";r=2;t=\d+$/);
+    expect(await countOf('orders', tenant)).toBe(4);
   });
 });

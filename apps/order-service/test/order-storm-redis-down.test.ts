@@ -1,0 +1,115 @@
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisProcess, type RedisProcess } from '../../../test/support/redis-process';
+import { capture, newTenant, orderBody, startOrder, token, type OrderInstance } from './order-fixture';
+
+const p50 = (s: number[]) => [...s].sort((x, y) => x - y)[Math.floor(s.length / 2)]!;
+const p99 = (samples: number[]) => {
+  const sorted = [...samples].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+};
+
+/**
+ * With the session Redis down, a storm of 200 duplicates on one key whose first attempt is still running must not
+ * hold PostgreSQL connections waiting on that key: other clients' captures (fresh keys, another tenant) keep their
+ * latency. The first attempt runs on a third instance that holds its capture 4 s before committing (test hook).
+ */
+describe('duplicate storm with the session Redis down', () => {
+  let redis: RedisProcess;
+  let a: OrderInstance;
+  let b: OrderInstance;
+  let holder: OrderInstance;
+  let db: Kysely<any>;
+
+  beforeAll(async () => {
+    redis = await startRedisProcess();
+    const down = { REDIS_SESSION_URL: redis.url };
+    [a, b, holder] = await Promise.all([
+      startOrder(down),
+      startOrder(down),
+      startOrder({ ...down, ORDER_TEST_HOLD_BEFORE_COMMIT_MS: '4000' }),
+    ]);
+    await redis.stop();
+    db = a.runtime.database.db as unknown as Kysely<any>;
+  });
+
+  afterAll(() => redis?.stop());
+
+  /** `count` fresh-key captures by another client, 4 at a time, alternating instances: their latencies. */
+  async function freshCaptures(count: number): Promise<number[]> {
+    const tenant = newTenant();
+    const auth = await token(tenant, [], 'other-client');
+    const latencies: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const started = performance.now();
+        const response = await capture(i % 2 ? a.url : b.url, tenant, orderBody(), `fresh-${i}`, { token: auth });
+        latencies.push(performance.now() - started);
+        expect(response.status, response.text).toBe(201);
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return latencies;
+  }
+
+  const keyLockWaiters = async () =>
+    Number(
+      (
+        await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+          where wait_event_type = 'Lock' and query like '%idempotency_keys%'`.execute(db)
+      ).rows[0]!.n,
+    );
+
+  it('fresh-key captures keep their p99 while 200 duplicates wait on a key held by a running capture', async () => {
+    await freshCaptures(20); // warm-up
+    const before = await freshCaptures(100);
+
+    const tenant = newTenant();
+    const auth = await token(tenant);
+    const body = orderBody();
+    const first = capture(holder.url, tenant, body, 'held-key', { token: auth });
+    await new Promise((r) => setTimeout(r, 300)); // the holder has claimed the key by now
+    const duplicates = Array.from({ length: 200 }, (_, i) =>
+      capture(i % 2 ? a.url : b.url, tenant, body, 'held-key', { token: auth }),
+    );
+    // Measured while the duplicates wait for the held key (they were sent first: their own HTTP work is done).
+    await new Promise((r) => setTimeout(r, 500));
+    const waiters: number[] = [];
+    const sampling = (async () => {
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        waiters.push(await keyLockWaiters());
+      }
+    })();
+    const during = await freshCaptures(100);
+    await sampling;
+    const answers = await Promise.all(duplicates);
+    const firstAnswer = await first;
+    const after = await freshCaptures(100);
+
+    // Without the storm: before and after it (this shared machine's speed drifts), the slower of the two.
+    const baseP99 = Math.max(p99(before), p99(after));
+    const baseline = p99(before) > p99(after) ? before : after;
+    const stormP99 = p99(during);
+    console.log(
+      `fresh-key capture p99: ${baseP99.toFixed(1)} ms without the storm, ${stormP99.toFixed(1)} ms during it ` +
+        `(${(stormP99 / baseP99).toFixed(2)}x); p50 ${p50(baseline).toFixed(1)} / ${p50(during).toFixed(1)} ms; backends waiting on a key lock: ${JSON.stringify(waiters)}`,
+    );
+    expect(waiters.every((n) => n === 0)).toBe(true);
+    // 2x is the target; the margin is for this shared machine's noise (queued behind the held key, a capture
+    // would wait about the whole 4 s)
+    expect(stormP99).toBeLessThan(Math.max(2 * baseP99, baseP99 + 250));
+
+    expect(firstAnswer.status).toBe(201);
+    for (const answer of answers) {
+      if (answer.status === 201) expect(answer.text).toBe(firstAnswer.text);
+      else expect(answer.status).toBe(409);
+    }
+    expect(answers.filter((r) => r.status === 201).length).toBeGreaterThan(0);
+    const orders = await sql<{ n: string }>`select count(*) as n from ordering.orders
+      where tenant_id = ${tenant}`.execute(db);
+    expect(Number(orders.rows[0]!.n)).toBe(1);
+  }, 60_000);
+});
