@@ -1,0 +1,46 @@
+import net from 'node:net';
+
+export interface TcpProxy {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>` for a Redis behind the proxy. */
+  readonly url: string;
+  /**
+   * While on, bytes from clients are dropped and nothing comes back: the connections stay open but every command
+   * is lost on the way (a network partition of this proxy's clients only). Off: traffic flows again.
+   */
+  blackhole(on: boolean): void;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy to `127.0.0.1:<targetPort>`, to cut one client off a server that others still reach. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  let dropping = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => {
+      if (!dropping) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!dropping) client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    blackhole: (on) => void (dropping = on),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
