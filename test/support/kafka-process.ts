@@ -45,7 +45,9 @@ export interface KafkaProcess {
 export async function startKafkaProcess(options: KafkaProcessOptions = {}): Promise<KafkaProcess> {
   const libs = options.libsDir ?? path.join(ROOT, '.data', 'kafka', 'libs');
   if (!existsSync(libs)) {
-    throw new Error(`Kafka jars not found in ${libs}: run scripts/infra up (it resolves them with Maven) first`);
+    throw new Error(
+      `Kafka jars not found in ${libs}: run scripts/infra up (it resolves them with Maven) first`,
+    );
   }
   const [port, controllerPort] = [await freePort(), await freePort()];
   const dir = mkdtempSync(path.join(os.tmpdir(), `kafka-${port}-`));
@@ -99,7 +101,10 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
 
   // A cluster id is 16 random bytes in URL-safe base64 without padding (what StorageTool random-uuid prints).
   const clusterId = randomBytes(16).toString('base64url');
-  const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], 'format.log');
+  const format = java(
+    ['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props],
+    'format.log',
+  );
   const formatted = await new Promise<number | null>((resolve) => format.once('exit', resolve));
   if (formatted !== 0) throw new Error(`kafka storage format failed: ${tail(path.join(dir, 'format.log'))}`);
 
@@ -107,7 +112,10 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
   let exited: Promise<void> = Promise.resolve();
   const brokers = [`127.0.0.1:${port}`];
   const admin = () =>
-    createKafkaClient({ brokers, clientId: 'kafka-process', retry: { retries: 0 } }, silentEventsLogger).admin();
+    createKafkaClient(
+      { brokers, clientId: 'kafka-process', retry: { retries: 0 } },
+      silentEventsLogger,
+    ).admin();
 
   const start = async () => {
     if (broker) return;
@@ -128,7 +136,8 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
         await client.listTopics();
         return;
       } catch {
-        if (Date.now() > deadline) throw new Error(`kafka did not answer on ${port}: ${tail(path.join(dir, 'logs', 'server.log'))}`);
+        if (Date.now() > deadline)
+          throw new Error(`kafka did not answer on ${port}: ${tail(path.join(dir, 'logs', 'server.log'))}`);
       } finally {
         await client.disconnect().catch(() => undefined);
       }
@@ -151,7 +160,11 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
   try {
     await client.createTopics({
       waitForLeaders: true,
-      topics: (options.topics ?? CONTRACT_TOPICS).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+      topics: (options.topics ?? CONTRACT_TOPICS).map((topic) => ({
+        topic,
+        numPartitions: 3,
+        replicationFactor: 1,
+      })),
     });
   } finally {
     await client.disconnect();

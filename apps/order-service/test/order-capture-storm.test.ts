@@ -47,10 +47,14 @@ describe('capture storm: 200 concurrent POSTs, one key, two instances (private s
   });
 
   /** 200 requests: 100 sent, the fault once the first answer is back, then 100 more; all awaited. */
-  async function storm(tenant: string, fault: () => Promise<void> | void = () => undefined): Promise<Answer[]> {
+  async function storm(
+    tenant: string,
+    fault: () => Promise<void> | void = () => undefined,
+  ): Promise<Answer[]> {
     const auth = await token(tenant);
     const body = orderBody({ lines: lines(5) });
-    const send = (i: number) => capture(i % 2 === 0 ? a.url : b.url, tenant, body, 'storm-key', { token: auth });
+    const send = (i: number) =>
+      capture(i % 2 === 0 ? a.url : b.url, tenant, body, 'storm-key', { token: auth });
     const early = Array.from({ length: 100 }, (_, i) => send(i));
     await Promise.race(early);
     await fault();

@@ -1,15 +1,7 @@
 import { hashKeySegment } from '@cpq/redis-runtime';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  capture,
-  lines,
-  newTenant,
-  orderBody,
-  startOrder,
-  token,
-  type OrderInstance,
-} from './order-fixture';
+import { capture, lines, newTenant, orderBody, startOrder, token, type OrderInstance } from './order-fixture';
 import { expectProblem } from './order-problems';
 
 const hashKey = (key: string) => hashKeySegment(key);
@@ -77,9 +69,9 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     expect(canonical.text).toBe(first.text);
     expect(canonical.headers.get('idempotent-replayed')).toBe('true');
     // from PostgreSQL too (the Redis entry gone)
-    await a.runtime.redis.connection('session').client.del(
-      a.runtime.redis.keys.key('order-idempotency', tenant, hashKey('key-r')).key,
-    );
+    await a.runtime.redis
+      .connection('session')
+      .client.del(a.runtime.redis.keys.key('order-idempotency', tenant, hashKey('key-r')).key);
     const fromPostgres = await capture(a.url, tenant, orderBody(), 'key-r');
     expect(fromPostgres.text).toBe(first.text);
     expect(fromPostgres.headers.get('idempotent-replayed')).toBe('true');
@@ -104,9 +96,13 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     const tenant = newTenant();
     const missing = await capture(a.url, tenant, orderBody(), undefined);
     expectProblem(missing, 400);
-    expect(missing.body.errors).toEqual([expect.objectContaining({ in: 'headers', pointer: '/idempotency-key' })]);
+    expect(missing.body.errors).toEqual([
+      expect.objectContaining({ in: 'headers', pointer: '/idempotency-key' }),
+    ]);
     for (const bad of ['', 'x'.repeat(256), 'tab\there', 'café']) {
-      const response = await capture(a.url, tenant, orderBody(), undefined, { headers: { 'idempotency-key': bad } });
+      const response = await capture(a.url, tenant, orderBody(), undefined, {
+        headers: { 'idempotency-key': bad },
+      });
       expectProblem(response, 400, JSON.stringify(bad));
     }
     expect(await countOf('orders', tenant)).toBe(0);
@@ -130,7 +126,9 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
     const year = new Date().getUTCFullYear();
     const numbers = results.map((r) => r.body.orderNumber as string).sort();
-    expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `SO-${year}-${String(i + 1).padStart(6, '0')}`));
+    expect(numbers).toEqual(
+      Array.from({ length: 40 }, (_, i) => `SO-${year}-${String(i + 1).padStart(6, '0')}`),
+    );
     // increasing in the order the captures committed (the list is newest first)
     const rows = await sql<{ order_number: string }>`select order_number from ordering.orders
       where tenant_id = ${tenant} order by seq`.execute(db);
@@ -141,7 +139,9 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
   it('refuses amounts beyond exact integers with 422 ORDER_AMOUNT_OUT_OF_RANGE, writing nothing', async () => {
     const tenant = newTenant();
     const huge = orderBody({
-      lines: [{ offerId: 'big', quantity: 100_000, unitAmountMinor: Number.MAX_SAFE_INTEGER, termMonths: 12 }],
+      lines: [
+        { offerId: 'big', quantity: 100_000, unitAmountMinor: Number.MAX_SAFE_INTEGER, termMonths: 12 },
+      ],
     });
     const response = await capture(a.url, tenant, huge, 'key-big');
     expectProblem(response, 422);
@@ -166,7 +166,8 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     const shop = await token(tenant, [], 'user-a', 'shop-frontend');
     const sameClientOtherUser = await token(tenant, [], 'user-b', 'shop-frontend');
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await capture(limited.url, tenant, orderBody(), `rl-${i}`, { token: shop })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await capture(limited.url, tenant, orderBody(), `rl-${i}`, { token: shop })).status);
     expect(statuses).toEqual([201, 201, 201]);
     const refused = await capture(limited.url, tenant, orderBody(), 'rl-3', { token: sameClientOtherUser });
     expectProblem(refused, 429);
@@ -174,7 +175,9 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused.headers.get('ratelimit')).toMatch(/^"order-capture";r=0;t=\d+$/);
     // another client (no azp: its sub counts) is not affected
-    const other = await capture(limited.url, tenant, orderBody(), 'rl-4', { token: await token(tenant, [], 'user-c') });
+    const other = await capture(limited.url, tenant, orderBody(), 'rl-4', {
+      token: await token(tenant, [], 'user-c'),
+    });
     expect(other.status).toBe(201);
     expect(other.headers.get('ratelimit')).toMatch(/^"order-capture";r=2;t=\d+$/);
     expect(await countOf('orders', tenant)).toBe(4);

@@ -40,7 +40,13 @@ describe('capture with a configuration (projection fed by real Kafka)', () => {
       topic: TOPICS.configFinalized,
       tenantId: tenant,
       aggregateId: configurationId,
-      payload: { configurationId, sessionId: uuidv7(), ownerSub: 'user-1', catalogVersion: 3, selectedOptions },
+      payload: {
+        configurationId,
+        sessionId: uuidv7(),
+        ownerSub: 'user-1',
+        catalogVersion: 3,
+        selectedOptions,
+      },
     });
 
   const send = (event: EventEnvelope) =>
@@ -56,7 +62,9 @@ describe('capture with a configuration (projection fed by real Kafka)', () => {
         await send(event);
         await new Promise((r) => setTimeout(r, 300));
         const rows = await sql`select 1 from ordering.configurations
-          where tenant_id = ${event.tenantId} and configuration_id = ${event.payload.configurationId}`.execute(db);
+          where tenant_id = ${event.tenantId} and configuration_id = ${event.payload.configurationId}`.execute(
+          db,
+        );
         return rows.rows.length === 1;
       },
       30_000,
@@ -66,8 +74,11 @@ describe('capture with a configuration (projection fed by real Kafka)', () => {
 
   const orderCount = async (tenant: string) =>
     Number(
-      (await sql<{ n: string }>`select count(*) as n from ordering.orders where tenant_id = ${tenant}`.execute(db))
-        .rows[0]!.n,
+      (
+        await sql<{
+          n: string;
+        }>`select count(*) as n from ordering.orders where tenant_id = ${tenant}`.execute(db)
+      ).rows[0]!.n,
     );
 
   it('422 for a configuration order-service has not seen finalized; the same key succeeds once the event arrived', async () => {
@@ -101,21 +112,33 @@ describe('capture with a configuration (projection fed by real Kafka)', () => {
       [matchingLines[0], { ...matchingLines[1], offerId: 'fiber-2g' }], // another offer
     ];
     for (const [i, variant] of variants.entries()) {
-      const response = await capture(a.url, tenant, orderBody({ configurationId, lines: variant }), `mm-${i}`);
+      const response = await capture(
+        a.url,
+        tenant,
+        orderBody({ configurationId, lines: variant }),
+        `mm-${i}`,
+      );
       expectProblem(response, 422, `variant ${i}`);
       expect(response.body.code).toBe('ORDER_CONFIGURATION_MISMATCH');
     }
     expect(await orderCount(tenant)).toBe(0);
     // the lines in another order and with their own prices and terms do match
     const reordered = [...matchingLines].reverse().map((l) => ({ ...l, termMonths: 36 }));
-    expect((await capture(a.url, tenant, orderBody({ configurationId, lines: reordered }), 'ok')).status).toBe(201);
+    expect(
+      (await capture(a.url, tenant, orderBody({ configurationId, lines: reordered }), 'ok')).status,
+    ).toBe(201);
   }, 60_000);
 
   it("another tenant's finalized configuration is unknown here: 422", async () => {
     const [owner, other] = [newTenant(), newTenant()];
     const configurationId = uuidv7();
     await project(finalized(owner, configurationId));
-    const response = await capture(a.url, other, orderBody({ configurationId, lines: matchingLines }), 'x-tenant');
+    const response = await capture(
+      a.url,
+      other,
+      orderBody({ configurationId, lines: matchingLines }),
+      'x-tenant',
+    );
     expectProblem(response, 422);
     expect(response.body.code).toBe('ORDER_CONFIGURATION_NOT_FINALIZED');
   }, 60_000);

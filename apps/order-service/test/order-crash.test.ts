@@ -5,15 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startChild, type Child } from '../../../test/support/bench-processes';
 import { infraEnv } from '../../../test/support/infra-env';
-import {
-  capture,
-  newAppEnv,
-  newTenant,
-  orderBody,
-  SECRET,
-  startOrder,
-  waitUntil,
-} from './order-fixture';
+import { capture, newAppEnv, newTenant, orderBody, SECRET, startOrder, waitUntil } from './order-fixture';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -65,13 +57,18 @@ describe('order-service SIGKILLed in the middle of a capture', () => {
     const db = survivor.runtime.database.db as unknown as Kysely<any>;
     const orderCount = async () =>
       Number(
-        (await sql<{ n: string }>`select count(*) as n from ordering.orders where tenant_id = ${tenant}`.execute(db))
-          .rows[0]!.n,
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) as n from ordering.orders where tenant_id = ${tenant}`.execute(db)
+        ).rows[0]!.n,
       );
     expect(await orderCount()).toBe(0); // rolled back with the process
     const marker = await survivor.runtime.redis
       .connection('session')
-      .client.get(survivor.runtime.redis.keys.key('order-idempotency', tenant, hashKeySegment('crash-key')).key);
+      .client.get(
+        survivor.runtime.redis.keys.key('order-idempotency', tenant, hashKeySegment('crash-key')).key,
+      );
     expect(JSON.parse(marker!)).toMatchObject({ status: 'IN_FLIGHT' }); // left behind by the dead attempt
     const retry = await capture(survivor.url, tenant, body, 'crash-key');
     expect(retry.status, retry.text).toBe(201);

@@ -39,12 +39,7 @@ export function newAppEnv(): string {
 
 export const newTenant = () => uniqueId('t').slice(0, 40);
 
-export function token(
-  tenantId: string,
-  roles: string[] = [],
-  sub = 'user-1',
-  azp?: string,
-): Promise<string> {
+export function token(tenantId: string, roles: string[] = [], sub = 'user-1', azp?: string): Promise<string> {
   return signDevToken({ secret: SECRET, tenantId, sub, roles, ...(azp ? { azp } : {}) });
 }
 

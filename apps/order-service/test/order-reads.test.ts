@@ -53,7 +53,7 @@ describe('order reads: GET through the order-view cache, lists from PostgreSQL',
     expect(read.headers.get('etag')).toBe('"2"');
   });
 
-  it('404 for an unknown order and for another tenant\'s order (nothing is cached for them)', async () => {
+  it("404 for an unknown order and for another tenant's order (nothing is cached for them)", async () => {
     const [tenant, other] = [newTenant(), newTenant()];
     const { body: order } = await capture(a.url, tenant, orderBody(), 'g-3');
     expectProblem(await getOrder(a.url, other, order.orderId), 404);
@@ -69,7 +69,8 @@ describe('order reads: GET through the order-view cache, lists from PostgreSQL',
     await transition(a.url, tenant, ids[1]!, 'SUBMITTED', '"1"');
     await transition(a.url, tenant, ids[3]!, 'SUBMITTED', '"1"');
     const auth = await token(tenant);
-    const list = (query: string) => call(a.url, 'GET', `/v1/tenants/${tenant}/orders${query}`, { token: auth });
+    const list = (query: string) =>
+      call(a.url, 'GET', `/v1/tenants/${tenant}/orders${query}`, { token: auth });
 
     const all = await list('');
     expect(all.status).toBe(200);
@@ -95,7 +96,15 @@ describe('order reads: GET through the order-view cache, lists from PostgreSQL',
       [ids[1], 'SUBMITTED', 2],
     ]);
     expect((await list('?status=FULFILLED')).body).toEqual({ items: [], nextCursor: null });
-    for (const bad of ['?limit=0', '?limit=201', '?limit=abc', '?limit=01', '?status=SHIPPED', '?cursor=nope', '?x=1']) {
+    for (const bad of [
+      '?limit=0',
+      '?limit=201',
+      '?limit=abc',
+      '?limit=01',
+      '?status=SHIPPED',
+      '?cursor=nope',
+      '?x=1',
+    ]) {
       expectProblem(await list(bad), 400, bad);
     }
   });

@@ -24,7 +24,9 @@ describe('idempotency retention purge (fenced job)', () => {
 
   const expire = (tenant: string, count: number) =>
     sql`update ordering.idempotency_keys set expires_at = now() - interval '1 second'
-      where ctid in (select ctid from ordering.idempotency_keys where tenant_id = ${tenant} limit ${count})`.execute(db);
+      where ctid in (select ctid from ordering.idempotency_keys where tenant_id = ${tenant} limit ${count})`.execute(
+      db,
+    );
 
   const runner = (jobs = a) =>
     new LocalFencedJobRunner({
@@ -40,8 +42,11 @@ describe('idempotency retention purge (fenced job)', () => {
 
   it('keys are kept 24 h; the purge deletes the expired ones only', async () => {
     const tenant = newTenant();
-    for (let i = 0; i < 4; i++) expect((await capture(a.url, tenant, orderBody(), `r-${i}`)).status).toBe(201);
-    const ttl = await sql<{ hours: number }>`select round(extract(epoch from expires_at - created_at) / 3600) as hours
+    for (let i = 0; i < 4; i++)
+      expect((await capture(a.url, tenant, orderBody(), `r-${i}`)).status).toBe(201);
+    const ttl = await sql<{
+      hours: number;
+    }>`select round(extract(epoch from expires_at - created_at) / 3600) as hours
       from ordering.idempotency_keys where tenant_id = ${tenant} limit 1`.execute(db);
     expect(Number(ttl.rows[0]!.hours)).toBe(24);
     await expire(tenant, 3);

@@ -45,7 +45,9 @@ describe('duplicate storm with the session Redis down', () => {
       while (next < count) {
         const i = next++;
         const started = performance.now();
-        const response = await capture(i % 2 ? a.url : b.url, tenant, orderBody(), `fresh-${i}`, { token: auth });
+        const response = await capture(i % 2 ? a.url : b.url, tenant, orderBody(), `fresh-${i}`, {
+          token: auth,
+        });
         latencies.push(performance.now() - started);
         expect(response.status, response.text).toBe(201);
       }

@@ -12,7 +12,12 @@ import {
 } from './order-fixture';
 import { expectProblem } from './order-problems';
 
-const ALLOWED = new Set(['CAPTURED>SUBMITTED', 'CAPTURED>CANCELLED', 'SUBMITTED>FULFILLED', 'SUBMITTED>CANCELLED']);
+const ALLOWED = new Set([
+  'CAPTURED>SUBMITTED',
+  'CAPTURED>CANCELLED',
+  'SUBMITTED>FULFILLED',
+  'SUBMITTED>CANCELLED',
+]);
 const TARGETS = ['SUBMITTED', 'CANCELLED', 'FULFILLED'];
 
 describe('order transitions (guarded in SQL, If-Match, events in the same transaction)', () => {
@@ -82,7 +87,9 @@ describe('order transitions (guarded in SQL, If-Match, events in the same transa
         const response = await transition(a.url, tenant, order.id, to, `"${order.version}"`);
         expectProblem(response, 409, `${from} -> ${to}`);
         expect(response.body.code).toBe('ORDER_TRANSITION_NOT_ALLOWED');
-        const now = await call(a.url, 'GET', `/v1/tenants/${tenant}/orders/${order.id}`, { token: await token(tenant) });
+        const now = await call(a.url, 'GET', `/v1/tenants/${tenant}/orders/${order.id}`, {
+          token: await token(tenant),
+        });
         expect(now.body).toMatchObject({ status: from, version: order.version });
         expect(await eventsOf(order.id)).toEqual(before);
       }
@@ -106,10 +113,13 @@ describe('order transitions (guarded in SQL, If-Match, events in the same transa
     expect(await eventsOf(id)).toHaveLength(1); // only the SUBMITTED one
   });
 
-  it('404 for an unknown order or another tenant\'s, 403 without the order:agent role', async () => {
+  it("404 for an unknown order or another tenant's, 403 without the order:agent role", async () => {
     const [tenant, other] = [newTenant(), newTenant()];
     const { id } = await orderIn(tenant, 'CAPTURED');
-    expectProblem(await transition(a.url, tenant, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'SUBMITTED', '"1"'), 404);
+    expectProblem(
+      await transition(a.url, tenant, '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'SUBMITTED', '"1"'),
+      404,
+    );
     expectProblem(await transition(a.url, other, id, 'SUBMITTED', '"1"'), 404);
     const noRole = await call(a.url, 'POST', `/v1/tenants/${tenant}/orders/${id}/transitions`, {
       token: await token(tenant),

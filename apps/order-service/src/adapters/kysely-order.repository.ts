@@ -27,7 +27,13 @@ interface OrderRow {
   created_at: Date;
   updated_at: Date;
   seq: string;
-  lines: { offerId: string; quantity: number; unitAmountMinor: number; termMonths: number; amountMinor: number }[];
+  lines: {
+    offerId: string;
+    quantity: number;
+    unitAmountMinor: number;
+    termMonths: number;
+    amountMinor: number;
+  }[];
 }
 
 /** The columns of the order view, lines included, of an `ordering.orders` row aliased `o`. */

@@ -45,7 +45,8 @@ export class OrderTransitions {
     if (result.kind === 'not-found') throw new OrderNotFoundError(orderId);
     if (result.kind === 'refused') {
       // A stale version first: what is allowed depends on a state the client has not seen.
-      if (result.version !== expectedVersion) throw new OrderVersionStaleError(expectedVersion, result.version);
+      if (result.version !== expectedVersion)
+        throw new OrderVersionStaleError(expectedVersion, result.version);
       throw new TransitionNotAllowedError(result.status, to);
     }
     this.outbox.notify();

@@ -32,11 +32,21 @@ export interface OrderPage {
 
 /** PostgreSQL, the only place order state lives. */
 export interface OrderRepository {
-  findConfiguration(tx: Tx, tenantId: string, configurationId: string): Promise<FinalizedConfiguration | undefined>;
+  findConfiguration(
+    tx: Tx,
+    tenantId: string,
+    configurationId: string,
+  ): Promise<FinalizedConfiguration | undefined>;
   /** Takes the next order number of the tenant and the current year, held (row lock) until `tx` ends. */
   reserveOrderNumber(tx: Tx, tenantId: string): Promise<ReservedNumber>;
   /** Inserts the order, its lines and its event's outbox row. */
-  insertCaptured(tx: Tx, tenantId: string, order: Order, event: EventEnvelope, requestId?: string): Promise<void>;
+  insertCaptured(
+    tx: Tx,
+    tenantId: string,
+    order: Order,
+    event: EventEnvelope,
+    requestId?: string,
+  ): Promise<void>;
   /**
    * In one transaction: moves the order to `to` only if it is at `expectedVersion` and in one of `from` (the
    * guard is in the update's WHERE), and appends the event built by `event` to the outbox.

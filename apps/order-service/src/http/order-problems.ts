@@ -26,7 +26,11 @@ export function registerOrderProblems(): void {
     problem(error, { type: ProblemType.unprocessable, title: 'Configuration not finalized', status: 422 }),
   );
   registerProblemMapping(ConfigurationMismatchError, (error) =>
-    problem(error, { type: ProblemType.unprocessable, title: 'Lines do not match the configuration', status: 422 }),
+    problem(error, {
+      type: ProblemType.unprocessable,
+      title: 'Lines do not match the configuration',
+      status: 422,
+    }),
   );
   registerProblemMapping(OrderAmountOutOfRangeError, (error) =>
     problem(error, { type: ProblemType.unprocessable, title: 'Amount out of range', status: 422 }),

@@ -55,7 +55,10 @@ export class OrderController {
       'options. Rate limited per API client (JWT `azp`, else `sub`), fail-open.',
     tags: ['orders'],
     headers: {
-      'Idempotency-Key': { description: '1..255 printable ASCII characters, one per intended order', required: true },
+      'Idempotency-Key': {
+        description: '1..255 printable ASCII characters, one per intended order',
+        required: true,
+      },
     },
     responses: {
       201: {
@@ -151,9 +154,15 @@ export class OrderController {
       'Allowed: CAPTURED→SUBMITTED, CAPTURED→CANCELLED, SUBMITTED→FULFILLED, SUBMITTED→CANCELLED. ' +
       'Emits oms.order.status-changed.v1.',
     tags: ['orders'],
-    headers: { 'If-Match': { description: 'The version the change was made against, "<version>"', required: true } },
+    headers: {
+      'If-Match': { description: 'The version the change was made against, "<version>"', required: true },
+    },
     responses: {
-      200: { description: 'The order after the transition', schema: orderSchema, headers: { ETag: 'Its version' } },
+      200: {
+        description: 'The order after the transition',
+        schema: orderSchema,
+        headers: { ETag: 'Its version' },
+      },
       ...problems,
       404: { description: 'No such order in this tenant' },
       409: { description: 'Transition not allowed from the current status (ORDER_TRANSITION_NOT_ALLOWED)' },

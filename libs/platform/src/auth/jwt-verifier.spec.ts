@@ -13,7 +13,12 @@ describe('Hs256TokenVerifier', () => {
 
   it('carries the azp claim (the OAuth client) when the token has one, and refuses a non-string azp', async () => {
     const token = await signDevToken({ secret, tenantId: 't1', sub: 'u1', roles: [], azp: 'shop-frontend' });
-    expect(await verifier.verify(token)).toEqual({ sub: 'u1', tenantId: 't1', roles: [], azp: 'shop-frontend' });
+    expect(await verifier.verify(token)).toEqual({
+      sub: 'u1',
+      tenantId: 't1',
+      roles: [],
+      azp: 'shop-frontend',
+    });
     const bad = await new SignJWT({ tenant_id: 't1', roles: [], azp: 7 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('u1')

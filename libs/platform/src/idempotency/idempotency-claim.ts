@@ -17,10 +17,7 @@ export interface StoredRecord {
  * - `unseen`: the key is taken by a record committed after this statement's snapshot began (read it again).
  */
 export type ClaimResult =
-  | { kind: 'claimed' }
-  | { kind: 'busy' }
-  | { kind: 'stored'; record: StoredRecord }
-  | { kind: 'unseen' };
+  { kind: 'claimed' } | { kind: 'busy' } | { kind: 'stored'; record: StoredRecord } | { kind: 'unseen' };
 
 export interface ClaimInput {
   /** `<schema>.idempotency_keys`, already checked. */

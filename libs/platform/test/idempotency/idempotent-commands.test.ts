@@ -232,7 +232,6 @@ describe('IdempotentCommands (PostgreSQL decides, Redis answers repeats sooner)'
           pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
           claimed();
           return dead; // the process "dies" here
-
         },
       })
       .catch(() => 'lost');
