@@ -1,3 +1,4 @@
+import { countQueries } from '@cpq/platform';
 import { hashKeySegment } from '@cpq/redis-runtime';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -181,5 +182,28 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
     expect(other.status).toBe(201);
     expect(other.headers.get('ratelimit')).toMatch(/^"order-capture";r=2;t=\d+$/);
     expect(await countOf('orders', tenant)).toBe(4);
+  });
+
+  it('a first capture is one PostgreSQL transaction of six statements; a replay from Redis sends none', async () => {
+    const quiet = await startOrder({ ORDER_EVENTS: 'off' }); // no relay or consumer statements in between
+    const tenant = newTenant();
+    const counter = countQueries(quiet.runtime.database);
+    try {
+      expect((await capture(quiet.url, tenant, orderBody({ lines: lines(5) }), 'one-tx')).status).toBe(201);
+      const kinds = counter.statements.map((q) => q.trim().split(/\s+/).slice(0, 4).join(' '));
+      expect(kinds).toEqual([
+        'begin',
+        'with attempt as (', // advisory try-lock + claim + the live record, one statement
+        'insert into ordering.order_number_counters as',
+        'with o as (', // order, lines and outbox row, one statement
+        'update ordering.idempotency_keys set http_status',
+        'commit',
+      ]);
+      counter.reset();
+      expect((await capture(quiet.url, tenant, orderBody({ lines: lines(5) }), 'one-tx')).status).toBe(201);
+      expect(counter.statements).toEqual([]);
+    } finally {
+      counter.stop();
+    }
   });
 });
