@@ -206,4 +206,22 @@ describe('order capture (real PostgreSQL, Redis, Kafka)', () => {
       counter.stop();
     }
   });
+
+  it('a repeat waits for the first attempt and replays it; past the wait it gets 409 with Retry-After', async () => {
+    const slow = await startOrder({ ORDER_TEST_HOLD_BEFORE_COMMIT_MS: '1500' });
+    const impatient = await startOrder({ ORDER_IDEMPOTENCY_WAIT_MS: '300' });
+    const tenant = newTenant();
+    const first = capture(slow.url, tenant, orderBody(), 'slow-key');
+    await new Promise((r) => setTimeout(r, 300)); // claimed, held before its commit
+    const gaveUp = await capture(impatient.url, tenant, orderBody(), 'slow-key');
+    expectProblem(gaveUp, 409);
+    expect(gaveUp.headers.get('retry-after')).toBe('1');
+    const waited = await capture(a.url, tenant, orderBody(), 'slow-key'); // waits up to 5 s: long enough
+    const original = await first;
+    expect(original.status).toBe(201);
+    expect(waited.status).toBe(201);
+    expect(waited.text).toBe(original.text);
+    expect(waited.headers.get('idempotent-replayed')).toBe('true');
+    expect(await countOf('orders', tenant)).toBe(1);
+  });
 });
