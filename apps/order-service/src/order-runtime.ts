@@ -1,5 +1,12 @@
 import { TOPICS } from '@cpq/contracts';
-import { IdempotentCommands, ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  FencedJobRunner,
+  IdempotentCommands,
+  ServiceFoundation,
+  type Database,
+  type EventsLogger,
+  type JobContext,
+} from '@cpq/platform';
 import {
   RedisCacheAside,
   RedisDedupWindow,
@@ -13,7 +20,6 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { IDEMPOTENCY_PURGE_JOB, purgeExpiredIdempotencyKeys } from './adapters/idempotency-retention';
 import { KyselyOrderRepository } from './adapters/kysely-order.repository';
-import { LocalFencedJobRunner } from './adapters/local-fenced-job-runner';
 import type { OrderingTables } from './adapters/ordering.tables';
 import { RedisCachedVersionProbe } from './adapters/redis-cached-version-probe';
 import { OrderCapture } from './application/order-capture';
@@ -124,7 +130,9 @@ export async function openOrderRuntime(
     });
   }
 
-  const jobs = new LocalFencedJobRunner({
+  // The retention purge: every instance schedules it, one runs it at a time (lease), its deletes fenced in
+  // ordering.job_fences.
+  const jobs = new FencedJobRunner({
     db,
     schema: 'ordering',
     leases: new RedisLeaseManager({
@@ -134,9 +142,10 @@ export async function openOrderRuntime(
       logger,
     }),
     logger,
+    registry,
   });
   const purgeJob = { intervalMs: config.ORDER_RETENTION_PURGE_INTERVAL_MS, ttlMs: 60_000 };
-  const purge = (context: Parameters<typeof purgeExpiredIdempotencyKeys>[0]) =>
+  const purge = (context: JobContext) =>
     purgeExpiredIdempotencyKeys(context, { batchSize: config.ORDER_RETENTION_PURGE_BATCH });
   let schedule: { stop(): Promise<void> } | undefined;
   base.own(async () => schedule?.stop());
@@ -149,7 +158,10 @@ export async function openOrderRuntime(
     transitions,
     reader,
     captureRateLimit,
-    purgeExpiredKeys: () => jobs.runOnce(IDEMPOTENCY_PURGE_JOB, purgeJob, purge),
+    purgeExpiredKeys: async () => {
+      const run = await jobs.runOnce(IDEMPOTENCY_PURGE_JOB, purgeJob, purge);
+      return run.ran ? run.value : undefined;
+    },
     startEvents: async () => {
       await base.startEvents();
       if (config.ORDER_EVENTS) schedule ??= jobs.schedule(IDEMPOTENCY_PURGE_JOB, purgeJob, purge);

@@ -1,8 +1,8 @@
+import { FencedJobRunner, JobFencedOutError, type JobContext } from '@cpq/platform';
 import { RedisLeaseManager } from '@cpq/redis-runtime';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredIdempotencyKeys } from '../src/adapters/idempotency-retention';
-import { FenceRejectedError, LocalFencedJobRunner } from '../src/adapters/local-fenced-job-runner';
 import { uniqueId } from '../../../test/support/unique';
 import { capture, newTenant, orderBody, startOrder, type OrderInstance } from './order-fixture';
 
@@ -29,7 +29,7 @@ describe('idempotency retention purge (fenced job)', () => {
     );
 
   const runner = (jobs = a) =>
-    new LocalFencedJobRunner({
+    new FencedJobRunner({
       db,
       schema: 'ordering',
       leases: new RedisLeaseManager({
@@ -37,7 +37,6 @@ describe('idempotency retention purge (fenced job)', () => {
         keys: jobs.runtime.redis.keys,
         family: 'order-job-lease',
       }),
-      logger: { info() {}, warn() {}, error() {}, debug() {} } as any,
     });
 
   it('keys are kept 24 h; the purge deletes the expired ones only', async () => {
@@ -54,25 +53,27 @@ describe('idempotency retention purge (fenced job)', () => {
     expect(await keysOf(tenant)).toEqual([false]);
   });
 
-  it('a holder whose fencing token is older than the last one that ran deletes nothing', async () => {
+  it('a holder whose run was taken over deletes nothing (the fence is in its transaction and its WHERE)', async () => {
     const tenant = newTenant();
     await capture(a.url, tenant, orderBody(), 'f-0');
     await expire(tenant, 1);
-    const job = `purge-test-${uniqueId('j')}`;
-    const newer = await runner().runOnce(job, { ttlMs: 5000 }, async (context) => {
-      await context.transaction(async () => undefined); // claims its token as the job's fence
+    const job = `purge-test-${uniqueId('j')}`.slice(0, 100);
+    // a run that got its token, then stalled (its context kept) while a newer run claimed the job
+    let stalled!: JobContext;
+    const first = await runner().runOnce(job, { ttlMs: 5000 }, async (context) => {
+      stalled = context;
       return context.fencingToken;
     });
-    expect(typeof newer).toBe('bigint');
-    // a paused holder of an earlier lease wakes up: its transaction is refused, its WHERE matches nothing
-    const stale = {
-      fencingToken: newer! - 1n,
-      signal: new AbortController().signal,
-    };
-    const staleContext = (runner() as any).context(job, stale.fencingToken, stale.signal);
-    await expect(purgeExpiredIdempotencyKeys(staleContext, { batchSize: 100 })).rejects.toBeInstanceOf(
-      FenceRejectedError,
+    const newer = await runner().runOnce(job, { ttlMs: 5000 }, async (context) => {
+      await context.transaction(async () => undefined); // claims the newer token
+      return context.fencingToken;
+    });
+    expect(first.ran && newer.ran && newer.fencingToken > first.fencingToken).toBe(true);
+    await expect(purgeExpiredIdempotencyKeys(stalled, { batchSize: 100 })).rejects.toBeInstanceOf(
+      JobFencedOutError,
     );
+    const held = await sql<{ held: boolean }>`select ${stalled.holdsFence} as held`.execute(db);
+    expect(held.rows[0]!.held).toBe(false); // its WHERE would match no row either
     expect(await keysOf(tenant)).toEqual([true]);
   });
 
@@ -90,7 +91,7 @@ describe('idempotency retention purge (fenced job)', () => {
     await running;
     expect(await b.runtime.purgeExpiredKeys()).toBeUndefined(); // skipped: the lease is elsewhere
     release();
-    expect(await first).toBe('ran');
+    expect(await first).toMatchObject({ ran: true, value: 'ran' });
     expect(await b.runtime.purgeExpiredKeys()).toEqual(expect.any(Number));
   });
 });

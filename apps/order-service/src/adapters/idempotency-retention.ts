@@ -1,15 +1,15 @@
+import type { JobContext } from '@cpq/platform';
 import { sql } from 'kysely';
-import type { FencedJobContext } from './local-fenced-job-runner';
 
 export const IDEMPOTENCY_PURGE_JOB = 'idempotency-purge';
 
 /**
- * The retention purge of `ordering.idempotency_keys`: deletes records past their 24 h in batches, each batch one
- * fenced transaction whose DELETE also checks the fence, so a holder that paused past its lease while another took
- * over deletes nothing. Returns how many records it deleted.
+ * The retention purge of `ordering.idempotency_keys` (a `FencedJobRunner` job): deletes records past their 24 h in
+ * batches, each batch one fenced transaction whose DELETE also checks the fence, so a holder that paused past its
+ * lease while another run took over deletes nothing. Returns how many records it deleted.
  */
 export async function purgeExpiredIdempotencyKeys(
-  context: FencedJobContext,
+  context: JobContext,
   options: { batchSize: number },
 ): Promise<number> {
   let total = 0;

@@ -1,10 +1,4 @@
-import { ProblemError, ProblemType } from '@cpq/platform';
-import {
-  rateLimitHeaders,
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimitPolicy,
-} from '@cpq/redis-runtime';
+import type { RateLimitDecision, RateLimiter, RateLimitPolicy } from '@cpq/redis-runtime';
 
 export const ORDER_CAPTURE_POLICY = 'order-capture';
 
@@ -31,16 +25,4 @@ export class OrderCaptureRateLimit {
   check(tenantId: string, client: string): Promise<RateLimitDecision> {
     return this.limiter.check(tenantId, [{ policy: ORDER_CAPTURE_POLICY, subject: client }]);
   }
-}
-
-/** 429 `quota-exceeded` with `violated-policies` and the RateLimit headers. */
-export function quotaExceeded(decision: RateLimitDecision): ProblemError {
-  return new ProblemError({
-    type: ProblemType.quotaExceeded,
-    title: 'Quota exceeded',
-    status: 429,
-    detail: `rate limit exceeded: ${decision.violated.join(', ')}`,
-    extensions: { 'violated-policies': decision.violated },
-    headers: { ...rateLimitHeaders(decision) } as Record<string, string>,
-  });
 }

@@ -1,3 +1,4 @@
+import type { OutboxNotifier } from '@cpq/platform';
 import { v7 as uuidv7 } from 'uuid';
 import { linesMatchSelections } from '../domain/configuration-match';
 import { orderView, type CaptureRequest, type Order } from '../domain/order';
@@ -21,11 +22,6 @@ export interface IdempotentExecutor {
     requestHash: string;
     execute(tx: Tx): Promise<IdempotentResponse>;
   }): Promise<{ response: IdempotentResponse; replayed: boolean }>;
-}
-
-/** Wakes the outbox relay right after a commit, so the event leaves without waiting for the next poll. */
-export interface OutboxNotifier {
-  notify(): void;
 }
 
 export interface CaptureInput {

@@ -1,3 +1,4 @@
+import type { OutboxNotifier } from '@cpq/platform';
 import type { Order } from '../domain/order';
 import { allowedSourcesOf, type TransitionTarget } from '../domain/order-lifecycle';
 import {
@@ -5,7 +6,6 @@ import {
   OrderVersionStaleError,
   TransitionNotAllowedError,
 } from '../domain/order.errors';
-import type { OutboxNotifier } from './order-capture';
 import { orderStatusChanged } from './order-events';
 import type { OrderViewCache } from './order-view-cache';
 import type { OrderRepository } from './order.repository';

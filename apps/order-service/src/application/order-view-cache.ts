@@ -27,9 +27,6 @@ export const orderViewCodec = new JsonCodec<Order>({
     Number.isSafeInteger((value as Order).version),
 });
 
-/** `getOrLoad`'s options with the no-stale-write version (the platform's interface 1). */
-type VersionedReadOptions = ReadOptions & { versionOf?: (value: Order) => number };
-
 /**
  * The order-view cache (`order-view`, cache workload). A fill never replaces a newer stored view (`versionOf`:
  * the order's version, compared in Redis) and a fill that began before an invalidation never lands after it. A
@@ -38,7 +35,7 @@ type VersionedReadOptions = ReadOptions & { versionOf?: (value: Order) => number
  * retries the event until Redis answers).
  */
 export class OrderViewCache {
-  private readonly readOptions: VersionedReadOptions;
+  private readonly readOptions: ReadOptions<Order>;
 
   constructor(
     private readonly cache: CacheAside,

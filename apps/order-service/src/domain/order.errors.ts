@@ -1,13 +1,8 @@
+import { DomainError } from '@cpq/platform';
 import type { OrderStatus } from './order';
 
-/** Domain errors of order-service: stable codes (prefix ORDER_), mapped to problem+json at the HTTP edge. */
-export abstract class OrderError extends Error {
-  abstract readonly code: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+/** Domain errors of order-service: stable codes (prefix ORDER_), mapped to problem+json in http/order-problems.ts. */
+export abstract class OrderError extends DomainError {}
 
 /** No order with this id in this tenant (→ 404). */
 export class OrderNotFoundError extends OrderError {

@@ -1,4 +1,4 @@
-import { ProblemType, registerProblemMapping, type ProblemInit } from '@cpq/platform';
+import { notFoundProblem, ProblemType, registerProblemMapping, type ProblemInit } from '@cpq/platform';
 import {
   ConfigurationMismatchError,
   ConfigurationNotFinalizedError,
@@ -19,9 +19,10 @@ const problem = (error: OrderError, init: Omit<ProblemInit, 'detail' | 'extensio
 
 /** How order domain errors look at the HTTP edge (the one place that knows). */
 export function registerOrderProblems(): void {
-  registerProblemMapping(OrderNotFoundError, (error) =>
-    problem(error, { type: ProblemType.notFound, title: 'Order not found', status: 404 }),
-  );
+  registerProblemMapping(OrderNotFoundError, (error) => ({
+    ...notFoundProblem('Order not found', error),
+    extensions: { code: error.code },
+  }));
   registerProblemMapping(ConfigurationNotFinalizedError, (error) =>
     problem(error, { type: ProblemType.unprocessable, title: 'Configuration not finalized', status: 422 }),
   );

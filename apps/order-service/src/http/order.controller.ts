@@ -5,6 +5,7 @@ import {
   etagOf,
   IDEMPOTENT_REPLAYED_HEADER,
   ifMatchVersion,
+  problemResponses,
   requestHashOf,
   requiredIdempotencyKey,
   RequireRoles,
@@ -16,7 +17,6 @@ import {
 import { rateLimitHeaders } from '@cpq/redis-runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { quotaExceeded } from '../application/order-capture-rate-limit';
 import type { OrderList } from '../application/order-reader';
 import type { Order } from '../domain/order';
 import type { OrderRuntime } from '../order-runtime';
@@ -29,14 +29,9 @@ import {
   tenantParamsSchema,
   transitionBodySchema,
 } from './order.schemas';
+import { quotaExceededProblem } from './quota-exceeded-problem';
 
 export const ORDER_RUNTIME = Symbol('OrderRuntime');
-
-const problems = {
-  400: { description: 'Invalid request (problem+json)' },
-  401: { description: 'Missing, invalid or expired token' },
-  403: { description: 'Token of another tenant, or missing role' },
-};
 
 const orderPath = (tenantId: string, orderId: string) => `/v1/tenants/${tenantId}/orders/${orderId}`;
 
@@ -72,7 +67,7 @@ export class OrderController {
           RateLimit: '"order-capture";r=<remaining>;t=<reset s>',
         },
       },
-      ...problems,
+      ...problemResponses,
       409: { description: 'The first request with this key is still running (Retry-After)' },
       413: { description: 'Body over 256 KiB' },
       422: {
@@ -92,7 +87,7 @@ export class OrderController {
   ): Promise<void> {
     const { tenantId } = params;
     const decision = await this.runtime.captureRateLimit.check(tenantId, principal.azp ?? principal.sub);
-    if (!decision.allowed) throw quotaExceeded(decision);
+    if (!decision.allowed) throw quotaExceededProblem(decision);
     void reply.headers({ ...rateLimitHeaders(decision) });
     const idempotencyKey = requiredIdempotencyKey(request.headers['idempotency-key']);
     const path = `/v1/tenants/${tenantId}/orders`;
@@ -117,7 +112,7 @@ export class OrderController {
   @ApiOperation({
     summary: 'Orders of the tenant, newest first',
     tags: ['orders'],
-    responses: { 200: { description: 'A page', schema: orderListSchema }, ...problems },
+    responses: { 200: { description: 'A page', schema: orderListSchema }, ...problemResponses },
   })
   list(
     @ZodParams(tenantParamsSchema) params: z.infer<typeof tenantParamsSchema>,
@@ -132,7 +127,7 @@ export class OrderController {
     tags: ['orders'],
     responses: {
       200: { description: 'The order', schema: orderSchema, headers: { ETag: 'The order version' } },
-      ...problems,
+      ...problemResponses,
       404: { description: 'No such order in this tenant' },
     },
   })
@@ -163,7 +158,7 @@ export class OrderController {
         schema: orderSchema,
         headers: { ETag: 'Its version' },
       },
-      ...problems,
+      ...problemResponses,
       404: { description: 'No such order in this tenant' },
       409: { description: 'Transition not allowed from the current status (ORDER_TRANSITION_NOT_ALLOWED)' },
       412: { description: 'The order changed since that version' },
