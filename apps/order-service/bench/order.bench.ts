@@ -1,7 +1,7 @@
 // Benchmark (not a test) of order-service: first captures (unique Idempotency-Keys, 5-line orders), replays answered
 // from the session Redis, replays answered from PostgreSQL (the session Redis down), and GET /orders/{id} with the
 // order-view cache on and off; plus the PostgreSQL statements of one first capture.
-// `npm run bench:order`; BENCH_DURATION_S (default 4), BENCH_WARMUP_S (1), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
+// `npm run bench:order`; BENCH_DURATION_S (default 3), BENCH_WARMUP_S (1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (32),
 // BENCH_KEYS (500: orders captured before the runs, replayed and read round-robin), BENCH_TENANTS (16: the spread
 // first-capture contender). Ratios are medians of per-round
 // ratios. Needs the infrastructure up (`npm run infra -- up`); writes .data/bench/order.json.
@@ -27,9 +27,9 @@ import {
 } from '../../../test/support/bench-report';
 
 const SECRET = 'order-bench-secret-order-bench-secret';
-const DURATION_S = positive('BENCH_DURATION_S', 4);
+const DURATION_S = positive('BENCH_DURATION_S', 3);
 const WARMUP_S = positive('BENCH_WARMUP_S', 1);
-const ROUNDS = positive('BENCH_ROUNDS', 3);
+const ROUNDS = positive('BENCH_ROUNDS', 5);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 32);
 const KEYS = positive('BENCH_KEYS', 500);
 const TENANTS = positive('BENCH_TENANTS', 16);

@@ -1,6 +1,7 @@
 import { createService } from '@cpq/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OrderConfig } from './config';
+import { orderFastRoutes } from './http/order-fast-routes';
 import { registerOrderProblems } from './http/order-problems';
 import { orderModule } from './order.module';
 import { openOrderRuntime, SERVICE_NAME, type OrderRuntime } from './order-runtime';
@@ -21,6 +22,7 @@ export function createOrderApp(
     registerProblems: registerOrderProblems,
     openRuntime: openOrderRuntime,
     module: orderModule,
+    fastRoutes: (runtime) => orderFastRoutes(runtime.reader),
     ...options,
   });
 }

@@ -121,24 +121,7 @@ export class OrderController {
     return this.runtime.reader.list(params.tenantId, query);
   }
 
-  @Get(':orderId')
-  @ApiOperation({
-    summary: 'One order',
-    tags: ['orders'],
-    responses: {
-      200: { description: 'The order', schema: orderSchema, headers: { ETag: 'The order version' } },
-      ...problemResponses,
-      404: { description: 'No such order in this tenant' },
-    },
-  })
-  async get(
-    @ZodParams(orderParamsSchema) params: z.infer<typeof orderParamsSchema>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Order> {
-    const order = await this.runtime.reader.get(params.tenantId, params.orderId);
-    void reply.header('ETag', etagOf(order.version));
-    return order;
-  }
+  // GET :orderId is a fast route (order-fast-routes.ts).
 
   @Post(':orderId/transitions')
   @HttpCode(200)
