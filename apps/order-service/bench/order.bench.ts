@@ -268,6 +268,7 @@ async function main(): Promise<void> {
         warmupS: WARMUP_S,
         connections: CONNECTIONS,
         keys: KEYS,
+        tenants: TENANTS,
       },
       contenders: summary,
       ratios: [
