@@ -2,6 +2,7 @@ import { aclRulesFor, platformKeyFamilyRegistry, type ServiceName, type Workload
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as catalog from '../../apps/catalog-service/test/catalog-fixture';
+import * as order from '../../apps/order-service/test/order-fixture';
 import * as pricing from '../../apps/pricing-service/test/pricing-fixture';
 import * as config from '../../apps/config-service/test/config-fixture';
 import { infraEnv } from '../support/infra-env';
@@ -171,6 +172,26 @@ describe('services under least-privilege Redis ACL users (aclRulesFor)', () => {
     expect((await alice.get(id)).body.version).toBe(2);
     expect((await alice.finalize(id, 2)).status).toBe(200); // sealed compare-and-set
     expect(await instance.runtime.purgeNow()).toBeGreaterThanOrEqual(0); // the purge lease
+    await expectConnectedAs(userOf(urls));
+    expect(await denials(userOf(urls))).toEqual([]);
+  });
+
+  it('order-service captures, replays, reads, transitions (cache drop and its event) and purges with no ACL denial', async () => {
+    const appEnv = order.newAppEnv();
+    const urls = await usersFor('order-service', appEnv);
+    const [a, b] = await Promise.all([order.startOrder(urls, appEnv), order.startOrder(urls, appEnv)]);
+    const tenant = order.newTenant();
+    const first = await order.capture(a.url, tenant, order.orderBody(), 'acl-key');
+    expect(first.status).toBe(201);
+    const replay = await order.capture(b.url, tenant, order.orderBody(), 'acl-key');
+    expect(replay.text).toBe(first.text); // from the session Redis (idempotency family)
+    const orderId = first.body.orderId as string;
+    for (const instance of [a, b])
+      expect((await order.getOrder(instance.url, tenant, orderId)).status).toBe(200);
+    expect((await order.transition(a.url, tenant, orderId, 'SUBMITTED', '"1"')).status).toBe(200);
+    await sleep(1_000); // every instance's invalidation consumer has dropped the view and read it back
+    expect((await order.getOrder(b.url, tenant, orderId)).body.version).toBe(2);
+    expect(await a.runtime.purgeExpiredKeys()).toEqual(expect.any(Number)); // the job lease, fenced
     await expectConnectedAs(userOf(urls));
     expect(await denials(userOf(urls))).toEqual([]);
   });
