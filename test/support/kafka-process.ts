@@ -121,6 +121,10 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
     if (broker) return;
     const child = java(['kafka.Kafka', props], 'stdout.log');
     broker = child;
+    // Last resort: never leave a broker behind, whatever ends the test process.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     exited = new Promise((resolve) =>
       child.once('exit', () => {
         if (broker === child) broker = undefined;
