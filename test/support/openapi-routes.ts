@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { CONTRACT_ROUTES } from '@cpq/contracts';
 
 /**
  * The business routes of a running service, read from its own `GET /docs/openapi.json` (generated from the zod
@@ -136,40 +135,9 @@ export interface ContractRoute {
   role: string;
 }
 
-/**
- * The contract (`shared/CONTRACT.md` beside the repository, or `CPQ_CONTRACT_FILE`): the repository does not copy
- * it, so the tests read the one the services must follow.
- */
-export function contractFile(): string {
-  const fromEnv = process.env['CPQ_CONTRACT_FILE'];
-  if (fromEnv) return fromEnv;
-  let dir = path.resolve(__dirname, '../..');
-  for (;;) {
-    const candidate = path.join(dir, 'shared', 'CONTRACT.md');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir)
-      throw new Error(
-        'CONTRACT.md not found in a shared/ folder above the repository; set CPQ_CONTRACT_FILE',
-      );
-    dir = parent;
-  }
-}
-
-/** The rows of every `## <service>` route table of the contract. */
-export function contractRoutes(text = readFileSync(contractFile(), 'utf8')): ContractRoute[] {
-  const routes: ContractRoute[] = [];
-  let service: string | undefined;
-  for (const line of text.split('\n')) {
-    const heading = /^## ([a-z]+-service)\s*$/.exec(line);
-    if (heading) service = heading[1];
-    else if (line.startsWith('## ')) service = undefined;
-    const row = /^\|\s*`(GET|POST|PUT|PATCH|DELETE) ([^`]+)`\s*\|\s*([^|]+?)\s*\|/.exec(line);
-    if (row && service) {
-      routes.push({ service, shape: routeShape(row[1]!, row[2]!), role: row[3]!.replace(/`/g, '').trim() });
-    }
-  }
-  return routes;
+/** The contract's route tables, from their copy as data in `@cpq/contracts` (`CONTRACT_ROUTES`). */
+export function contractRoutes(): ContractRoute[] {
+  return CONTRACT_ROUTES.map((r) => ({ service: r.service, shape: routeShape(r.method, r.path), role: r.role }));
 }
 
 /** A role the contract names (`catalog:admin`), not `any`, `owner` or `any in tenant`. */

@@ -33,3 +33,6 @@ export {
   type EventPayloadOf,
   type NewEnvelopeInput,
 } from './events/event-schemas';
+
+// HTTP: the contract's route tables as data
+export { CONTRACT_ROUTES, type ContractRoute } from './http-routes';
