@@ -1,5 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+
+// The workspace libraries' package.json `main` is their build (dist/); tests run their TypeScript sources, found
+// through the same `paths` that tsc, tsx and @swc-node/register use.
+const tsconfigBase = JSON.parse(readFileSync(resolve(import.meta.dirname, 'tsconfig.base.json'), 'utf8'));
+const workspaceSources = Object.entries(tsconfigBase.compilerOptions.paths as Record<string, string[]>).map(
+  ([name, [target]]) => ({
+    find: new RegExp(`^${name}$`),
+    replacement: resolve(import.meta.dirname, target!),
+  }),
+);
 
 // Two tiers with a visible seam: `unit` (*.spec.ts next to the code, pure logic, no servers; also the pure helpers of
 // test/support, e.g. the bench docs renderer, and the scripts') and
@@ -18,6 +30,7 @@ const integration = {
 export default defineConfig({
   // SWC rather than esbuild so NestJS decorator metadata is emitted.
   plugins: [swc.vite({ jsc: { target: 'es2023' } })],
+  resolve: { alias: workspaceSources },
   test: {
     projects: [
       {
