@@ -1,4 +1,4 @@
-// Regenerates the benchmark figures in docs/benchmarks.md and in the root README's Benchmarks section from the
+// Regenerates the benchmark figures in docs/benchmarks.md and the short summary on the root README from the
 // reports the benches wrote (`npm run docs:bench [-- --dir <folder of <name>.json reports>]`, default .data/bench).
 // Only the text between the `bench-figures` / `bench-summary` markers changes.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Renders the benchmark figures of docs/benchmarks.md and of the root README's Benchmarks section from the reports
+// Renders the benchmark figures of docs/benchmarks.md and the root README's short summary from the reports
 // the benches wrote (`.data/bench/<name>.json`, see bench-report.ts). Pure: reading and writing files is
 // scripts/generate-bench-docs.ts (`npm run docs:bench`).
 import { formatRatio, type BenchReport } from './bench-report';
@@ -170,41 +170,27 @@ export function renderBenchmarksDoc(reports: readonly BenchReport[]): string {
   return sortReports(reports).map(renderReportSection).join('\n').trimEnd();
 }
 
-/** The README's short table: every ratio of every bench, then latency at the fixed offered load. */
+/**
+ * The README's short table: the ratios that have a target (met or missed), then when each bench ran. Every other
+ * ratio, every contender and the latency at a fixed offered load are in docs/benchmarks.md.
+ */
 export function renderReadmeSummary(reports: readonly BenchReport[]): string {
   const sorted = sortReports(reports);
   const lines = table(
     ['bench', 'ratio (median of per-round ratios)', 'value', 'target', 'result'],
     sorted.flatMap((report) =>
-      report.ratios.map((r) => [
-        report.name,
-        r.name,
-        formatRatio(r.value, r.target),
-        targetOf(r.target),
-        resultOf(r.met),
-      ]),
+      report.ratios
+        .filter((r) => r.target !== undefined)
+        .map((r) => [
+          report.name,
+          r.name,
+          formatRatio(r.value, r.target),
+          targetOf(r.target),
+          resultOf(r.met),
+        ]),
     ),
     [false, false, true, false, false],
   );
-  const fixed = sorted.filter((r) => r.fixedLoad?.length);
-  if (fixed.length) {
-    lines.push(
-      '',
-      ...table(
-        ['bench', 'at a fixed offered load', 'offered req/s', 'p50 ms', 'p99 ms'],
-        fixed.flatMap((report) =>
-          report.fixedLoad!.map((f) => [
-            report.name,
-            f.name + (f.sustained ? '' : ' (not sustained)'),
-            int(f.offeredReqPerSec),
-            ms(f.p50Ms),
-            ms(f.p99Ms),
-          ]),
-        ),
-        [false, false, true, true, true],
-      ),
-    );
-  }
   const runs = sorted.map((r) => {
     const quick = r.nonDefaultKnobs?.length ? ', quick-check settings' : '';
     const commit = r.commit

@@ -20,7 +20,7 @@ function pattern(family: KeyFamily): string {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-/** The README's key-family table, rendered from the registry so the two can never disagree. */
+/** The key-family table of docs/redis-key-families.md, rendered from the registry so the two can never disagree. */
 export function renderKeyFamilyTable(families: readonly KeyFamily[]): string {
   const header =
     '| family | owner | key pattern | workload | TTL | source of truth | value | invalidation | timeout | fallback | sensitivity |\n' +

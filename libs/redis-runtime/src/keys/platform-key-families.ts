@@ -10,7 +10,7 @@ const CACHE_TIMEOUT_MS = 20;
 const SCRIPT_TIMEOUT_MS = 30;
 
 /**
- * Every Redis key family of the platform, declared once. The README's key-family table is generated from this
+ * Every Redis key family of the platform, declared once. docs/redis-key-families.md's table is generated from this
  * list (`npm run docs:key-families`), and the runtime refuses keys of any family not listed here.
  */
 export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
