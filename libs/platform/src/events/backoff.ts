@@ -20,3 +20,11 @@ export function backoffDelay(
   const ceiling = Math.min(max, initial * 2 ** Math.max(0, Math.min(failures - 1, 30)));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/**
+ * How the relay and the consumers wait for Kafka (and PostgreSQL) to come back: a probe or retry every 0.1-0.2 s at
+ * first, then one every 0.5-1 s for as long as the outage lasts. The cap bounds how late a recovery is noticed (the
+ * platform's target: back to normal within 2 s of the dependency's return); each probe is one connection and one
+ * request, so the cap costs a down broker at most two connection attempts a second per relay or consumer.
+ */
+export const DEPENDENCY_RETRY_BACKOFF = { initialMs: 200, maxMs: 1_000 } as const satisfies BackoffOptions;

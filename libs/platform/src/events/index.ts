@@ -8,7 +8,15 @@ export {
 export { createOutboxInboxTables, outboxInboxDdl } from './outbox-inbox-ddl';
 export { isInInbox, recordInInbox } from './inbox';
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './outbox-relay';
-export { backoffDelay, type BackoffOptions } from './backoff';
+export { backoffDelay, DEPENDENCY_RETRY_BACKOFF, type BackoffOptions } from './backoff';
+export {
+  prometheusEventsMetrics,
+  silentEventsMetrics,
+  type ConsumedMessageOutcome,
+  type EventsMetrics,
+  type RelayBatchOutcome,
+} from './events-metrics';
+export { KafkaProbe, type KafkaProbeResult } from './kafka-probe';
 export { eventHeaders, readEventHeaders, type EventHeaders } from './event-headers';
 export { createKafkaClient, type KafkaConnectionOptions } from './kafka-client';
 export { kafkaHealthIndicator, type KafkaHealthIndicator } from './kafka-health';

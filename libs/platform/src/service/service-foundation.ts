@@ -2,6 +2,7 @@ import { RedisRuntime, RuntimeMetrics, redisConfigFromEnv, type RuntimeLogger } 
 import type { Registry } from 'prom-client';
 import { createDatabase, type Database } from '../database/create-database';
 import type { EventsLogger } from '../events/events-logger';
+import { prometheusEventsMetrics, type EventsMetrics } from '../events/events-metrics';
 import {
   KafkaEventConsumer,
   type BroadcastConsumerOptions,
@@ -24,7 +25,7 @@ export interface ServiceFoundationOptions {
   events: boolean;
 }
 
-type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'db' | 'schema'>;
+type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'metrics' | 'db' | 'schema'>;
 
 /**
  * What every service runs on: its Redis workloads, its PostgreSQL pool, the outbox relay of its schema and its
@@ -37,6 +38,7 @@ type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'db' | 'schema'>;
 export class ServiceFoundation<Tables> {
   readonly kafka: { brokers: string[]; clientId: string };
   readonly relay: OutboxRelay;
+  private readonly eventsMetrics: EventsMetrics;
   private readonly consumers: KafkaEventConsumer[] = [];
   private readonly closeFirst: (() => Promise<void>)[] = [];
   private readonly owned: (() => Promise<void>)[] = [];
@@ -49,11 +51,13 @@ export class ServiceFoundation<Tables> {
     readonly database: Database<Tables>,
   ) {
     this.kafka = { brokers: options.config.KAFKA_BROKERS, clientId: options.service };
+    this.eventsMetrics = prometheusEventsMetrics(options.registry);
     this.relay = new OutboxRelay({
       db: database.db,
       schema: options.schema,
       kafka: this.kafka,
       logger: options.logger,
+      metrics: this.eventsMetrics,
     });
   }
 
@@ -86,6 +90,7 @@ export class ServiceFoundation<Tables> {
       kafka: this.kafka,
       groupId: `${this.options.service}-${name}.${this.options.config.APP_ENV}`,
       logger: this.options.logger,
+      metrics: this.eventsMetrics,
     };
     const consumer =
       options.mode === 'broadcast'
