@@ -299,16 +299,28 @@ describe('catalog-service HTTP edges (auth, problems, input validation; real Pos
       ).toMatch(/unknown/);
     });
 
-    it('rejects 0 offers, and more than 5000 offers (over the body limit before the count)', async () => {
+    it('rejects 0 offers, and more than 5000 offers', async () => {
       expectValidation(await publishTo({ offers: [] }), 'body', '/offers', '0 offers');
-      // The smallest valid offer is ~70 bytes of JSON, so 5001 of them cannot fit the 256 KiB body limit: 413.
+      // ~70 bytes of JSON each: within the publish route's 8 MiB, refused by the count
       const tooMany = Array.from({ length: 5001 }, (_, i) => ({
         offerId: `o${i}`,
         displayName: 'x',
         status: 'ACTIVE',
         eligibleActions: [],
       }));
-      expectProblem(await publishTo({ offers: tooMany }), 413, '5001 offers');
+      expectValidation(await publishTo({ offers: tooMany }), 'body', '/offers', '5001 offers');
+    });
+
+    it('publishes a catalog of 5000 offers: over 256 KiB, within the publish limit of 8 MiB', async () => {
+      const tenant = newTenant();
+      const body = { offers: offers(5000) };
+      expect(JSON.stringify(body).length).toBeGreaterThan(256 * 1024); // before: 413, like any other route
+      const response = await call(svc.url, 'POST', `/v1/tenants/${tenant}/catalog/versions`, {
+        token: await admin(tenant),
+        body,
+      });
+      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      expect(response.body).toMatchObject({ catalogVersion: 1, offerCount: 5000 });
     });
 
     it('rejects a displayName of 201 chars, bad offerIds, and oversize attributes', async () => {
@@ -379,20 +391,20 @@ describe('catalog-service HTTP edges (auth, problems, input validation; real Pos
       );
     });
 
-    it('rejects a body over 256 KiB with 413', async () => {
-      const big = JSON.stringify({ offers: [offer('a', { attributes: { pad: 'x'.repeat(900) } })] }).length;
-      const count = Math.ceil((256 * 1024) / big) + 5;
-      const body = {
-        offers: Array.from({ length: count }, (_, i) =>
-          offer(`o${i}`, { attributes: { pad: 'x'.repeat(900) } }),
-        ),
-      };
-      expect(JSON.stringify(body).length).toBeGreaterThan(256 * 1024);
+    it('rejects a body over the publish limit of 8 MiB with a 413 naming that limit', async () => {
+      const pads = { pad1: 'x'.repeat(1000), pad2: 'x'.repeat(1000) };
+      const each = JSON.stringify(offer('o0', { attributes: pads })).length; // the shortest id: a lower bound
+      const count = Math.ceil((8 * 1024 * 1024) / each) + 5;
+      const body = { offers: Array.from({ length: count }, (_, i) => offer(`o${i}`, { attributes: pads })) };
+      expect(JSON.stringify(body).length).toBeGreaterThan(8 * 1024 * 1024);
       expect(count).toBeLessThan(5000);
       const response = await publishTo(body);
       expectProblem(response, 413, 'oversize');
       expect(response.body.type).toMatch(/payload-too-large$/);
-      const raw = await publishTo(undefined, { rawBody: `{"offers":[],"pad":"${'x'.repeat(300 * 1024)}"}` });
+      expect(response.body.detail).toBe('The request body exceeds the limit of 8 MiB.');
+      const raw = await publishTo(undefined, {
+        rawBody: `{"offers":[],"pad":"${'x'.repeat(8 * 1024 * 1024)}"}`,
+      });
       expectProblem(raw, 413, 'oversize raw');
     });
 

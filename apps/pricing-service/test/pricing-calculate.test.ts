@@ -226,6 +226,33 @@ describe('pricing-service publish and calculate (real PostgreSQL, Redis and Kafk
     }
   });
 
+  it("takes price books up to 8 MiB (the publish limit) and names each route's own limit in its 413", async () => {
+    const tenant = newTenant();
+    const entries = Array.from({ length: 5000 }, (_, i) => ({
+      ...fiber,
+      offerId: `offer-${String(i).padStart(4, '0')}`,
+      segmentAdjustmentsBps: { enterprise: -500, smb: 250 },
+    }));
+    const body = JSON.stringify({ entries });
+    expect(body.length).toBeGreaterThan(256 * 1024); // before: refused with 413 like any other route
+    const published = await call(a.url, 'POST', `/v1/tenants/${tenant}/pricebooks/versions`, {
+      token: await admin(tenant),
+      rawBody: body,
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    expect(published.body).toEqual({ priceBookVersion: 1, entryCount: 5000 });
+
+    const tooLarge = await call(a.url, 'POST', `/v1/tenants/${tenant}/pricebooks/versions`, {
+      token: await admin(tenant),
+      rawBody: `{"entries":[],"pad":"${'x'.repeat(8 * 1024 * 1024)}"}`,
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.detail).toBe('The request body exceeds the limit of 8 MiB.');
+    const calculateTooLarge = await calculate(a.url, tenant, { ...baseRequest, region: 'x'.repeat(300_000) });
+    expect(calculateTooLarge.status).toBe(413);
+    expect(calculateTooLarge.body.detail).toBe('The request body exceeds the limit of 256 KiB.');
+  });
+
   it('answers malformed, oversize or mistyped calculate bodies with 4xx problems, never 5xx', async () => {
     const tenant = newTenant();
     const path = `/v1/tenants/${tenant}/prices/calculate`;

@@ -5,7 +5,13 @@ export { loadConfig, parseConfig, ConfigError } from './config/config-loader';
 export { baseServiceConfigSchema, type BaseServiceConfig } from './config/base-service-config';
 
 // http: bootstrap, auth, validation, OpenAPI, problem+json, logging
-export { createServiceApp, BODY_LIMIT_BYTES, type CreateServiceAppOptions } from './http/create-service-app';
+export { createServiceApp, type CreateServiceAppOptions } from './http/create-service-app';
+export {
+  BODY_LIMIT_BYTES,
+  PUBLISH_BODY_LIMIT_BYTES,
+  bodyTooLargeDetail,
+  type BodyLimitRouteConfig,
+} from './http/body-limits';
 export { runService, type RunServiceOptions } from './http/run-service';
 export { PlatformModule, PLATFORM_CONFIG, type PlatformModuleOptions } from './http/platform.module';
 export { REQUEST_ID_HEADER } from './http/request-id';
@@ -23,6 +29,7 @@ export {
   problemMappings,
   ProblemMappings,
   type ProblemMapper,
+  type ProblemRequestContext,
 } from './http/problem-mappings';
 export { ProblemExceptionFilter } from './http/problem-exception.filter';
 export { violationsProblem, notFoundProblem } from './http/domain-problems';

@@ -1,5 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiOperation, problemResponses, RequireRoles, ZodBody, ZodParams, ZodQuery } from '@cpq/platform';
+import {
+  ApiOperation,
+  problemResponses,
+  PUBLISH_BODY_LIMIT_BYTES,
+  RequireRoles,
+  ZodBody,
+  ZodParams,
+  ZodQuery,
+} from '@cpq/platform';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -31,13 +39,14 @@ export class CatalogController {
   @Post('versions')
   @HttpCode(201)
   @RequireRoles('catalog:admin')
+  @RouteConfig({ bodyLimit: PUBLISH_BODY_LIMIT_BYTES })
   @ApiOperation({
     summary: 'Publish a catalog as the next immutable version and make it current',
     tags: ['catalog'],
     responses: {
       201: { description: 'Published', schema: publishedCatalogSchema },
       ...problemResponses,
-      413: { description: 'Body over 256 KiB' },
+      413: { description: 'Body over 8 MiB' },
     },
   })
   publish(

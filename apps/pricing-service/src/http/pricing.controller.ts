@@ -1,5 +1,13 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiOperation, problemResponses, RequireRoles, ZodBody, ZodParams } from '@cpq/platform';
+import {
+  ApiOperation,
+  problemResponses,
+  PUBLISH_BODY_LIMIT_BYTES,
+  RequireRoles,
+  ZodBody,
+  ZodParams,
+} from '@cpq/platform';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { PriceBookPublisher } from '../application/price-book-publisher';
@@ -15,13 +23,14 @@ export class PricingController {
   @Post('pricebooks/versions')
   @HttpCode(201)
   @RequireRoles('pricing:admin')
+  @RouteConfig({ bodyLimit: PUBLISH_BODY_LIMIT_BYTES })
   @ApiOperation({
     summary: 'Publish a price book as the next immutable version and make it current',
     tags: ['pricing'],
     responses: {
       201: { description: 'Published', schema: publishedPriceBookSchema },
       ...problemResponses,
-      413: { description: 'Body over 256 KiB' },
+      413: { description: 'Body over 8 MiB' },
     },
   })
   async publish(

@@ -10,6 +10,7 @@ import { registerRequestLog } from '../observability/logger-options';
 import { RequestLineWriter } from '../observability/request-line';
 import pino from 'pino';
 import { BatchedLines } from '../observability/batched-lines';
+import { BODY_LIMIT_BYTES, registerRouteBodyLimits } from './body-limits';
 import { registerGracefulClose } from './graceful-close';
 import { Hs256TokenVerifier } from '../auth/jwt-verifier';
 import { problemClientErrorHandler, problemFrameworkErrors } from './pre-route-errors';
@@ -18,8 +19,7 @@ import { PlatformModule } from './platform.module';
 import { ProblemExceptionFilter } from './problem-exception.filter';
 import { registerRequestContext, requestIdFor } from './request-id';
 
-/** The contract's request body limit. */
-export const BODY_LIMIT_BYTES = 256 * 1024;
+export { BODY_LIMIT_BYTES, PUBLISH_BODY_LIMIT_BYTES } from './body-limits';
 
 export interface CreateServiceAppOptions {
   /** The service name on every log line and in the OpenAPI title, e.g. `catalog-service`. */
@@ -40,7 +40,8 @@ export interface CreateServiceAppOptions {
 
 /**
  * Nest on Fastify with everything the contract's common HTTP rules ask for: request ids, problem+json
- * errors, the 256 KiB body limit, auth, structured logs, `/health/*`, `/metrics` and `/docs`.
+ * errors, the 256 KiB body limit (a route raises its own with `@RouteConfig({ bodyLimit })`, a fast route with
+ * `bodyLimit`; a 413 names the route's limit), auth, structured logs, `/health/*`, `/metrics` and `/docs`.
  * The app is initialized but not listening: `runService` (or a test's `listen(0)`) does that.
  */
 export async function createServiceApp(options: CreateServiceAppOptions): Promise<NestFastifyApplication> {
@@ -58,6 +59,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
   });
   // Before Nest registers its own middleware, so every later hook and log line sees the request id.
   registerRequestContext(adapter.getInstance());
+  registerRouteBodyLimits(adapter.getInstance());
   registerHttpMetrics(adapter.getInstance(), registry);
   // stdout through an asynchronous destination, in one write every 10 ms: a write per log line (one per request)
   // was the largest single cost of a cached read. Flushed when the server closes and on exit, so shutdown loses no

@@ -6,6 +6,7 @@ import { authorize } from '../auth/authorize';
 import type { TokenVerifier } from '../auth/jwt-verifier';
 import type { Principal } from '../auth/principal';
 import type { ApiOperationSpec } from './api-operation.decorator';
+import { bodyLimitOf } from './body-limits';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { problemMappings } from './problem-mappings';
 import { ReplyBatching } from './reply-batching';
@@ -28,8 +29,10 @@ export interface FastRoute<
   url: string;
   params: P;
   query?: Q;
-  /** The JSON body (POST and PUT); parsed by Fastify within the 256 KiB limit, then validated like `@ZodBody`. */
+  /** The JSON body (POST and PUT); parsed by Fastify within `bodyLimit`, then validated like `@ZodBody`. */
   body?: B;
+  /** The route's body limit in bytes. @default BODY_LIMIT_BYTES (256 KiB) */
+  bodyLimit?: number;
   /** Status of a successful answer. @default 200 */
   status?: number;
   /** The Redis key family the route is served from, on its request log lines. */
@@ -57,7 +60,7 @@ export function fastRoute<
 }
 
 function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const problem = problemMappings.toProblemError(error);
+  const problem = problemMappings.toProblemError(error, { bodyLimitBytes: bodyLimitOf(request) });
   if (problem.status >= 500) request.log?.error?.({ err: error }, 'request failed');
   return reply
     .status(problem.status)
@@ -97,6 +100,7 @@ export function registerFastRoutes(
       method: route.method,
       url: route.url,
       ...(route.keyFamily ? { config: { keyFamily: route.keyFamily } } : {}),
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
       errorHandler: (error, request, reply) => sendProblem(request, reply, error),
       handler: (request, reply) => {

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemError, ProblemType } from './problem';
+import { bodyLimitOf } from './body-limits';
 import { problemMappings } from './problem-mappings';
 
 /**
@@ -10,8 +11,8 @@ import { problemMappings } from './problem-mappings';
  * (and Nest's, which forwards to an error handler captured before Nest installs its own) answers JSON that is not
  * problem+json.
  */
-export function problemFrameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemMappings.toProblemError(error);
+export function problemFrameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = problemMappings.toProblemError(error, { bodyLimitBytes: bodyLimitOf(request) });
   void reply
     .status(problem.status)
     .headers(problem.headers)

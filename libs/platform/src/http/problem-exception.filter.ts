@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bodyLimitOf } from './body-limits';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { problemMappings, type ProblemMappings } from './problem-mappings';
 
@@ -14,8 +15,10 @@ export class ProblemExceptionFilter implements ExceptionFilter {
   constructor(private readonly mappings: ProblemMappings = problemMappings) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.mappings.toProblemError(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest | undefined>();
+    const problem = this.mappings.toProblemError(exception, { bodyLimitBytes: bodyLimitOf(request) });
     if (problem.status >= 500) {
       this.logger.error({ err: exception, problemType: problem.type }, 'request failed');
     }

@@ -1,9 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
+import { BODY_LIMIT_BYTES, bodyTooLargeDetail } from './body-limits';
 import { ProblemError, ProblemType, type ProblemInit } from './problem';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 export type ProblemMapper<E = Error> = (error: E) => ProblemError | ProblemInit;
+
+/** What the request adds to a problem: the body limit of its route, which a 413 names. */
+export interface ProblemRequestContext {
+  /** @default BODY_LIMIT_BYTES */
+  bodyLimitBytes?: number;
+}
 
 interface Mapping {
   matches(error: unknown): boolean;
@@ -31,14 +38,15 @@ export class ProblemMappings {
   }
 
   /** The problem for any thrown value; unknown errors become a 500 without their message. */
-  toProblemError(error: unknown): ProblemError {
+  toProblemError(error: unknown, context: ProblemRequestContext = {}): ProblemError {
     if (error instanceof ProblemError) return error;
     const mapping = this.mappings.find((m) => m.matches(error));
     if (mapping) {
       const mapped = mapping.map(error as never);
       return mapped instanceof ProblemError ? mapped : new ProblemError(mapped);
     }
-    return fromFastifyError(error) ?? fromHttpException(error) ?? ProblemError.internal();
+    const limit = context.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+    return fromFastifyError(error, limit) ?? fromHttpException(error, limit) ?? ProblemError.internal();
   }
 }
 
@@ -65,12 +73,6 @@ const FASTIFY_PROBLEMS: Record<string, Omit<ProblemInit, 'status'> & { status: n
     status: 400,
     detail: 'The request declares a JSON body but sends none.',
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    type: ProblemType.payloadTooLarge,
-    title: 'Payload Too Large',
-    status: 413,
-    detail: 'The request body exceeds the limit of 256 KiB.',
-  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     type: ProblemType.unsupportedMediaType,
     title: 'Unsupported Media Type',
@@ -85,8 +87,9 @@ const FASTIFY_PROBLEMS: Record<string, Omit<ProblemInit, 'status'> & { status: n
   },
 };
 
-function fromFastifyError(error: unknown): ProblemError | undefined {
+function fromFastifyError(error: unknown, bodyLimitBytes: number): ProblemError | undefined {
   if (!isObject(error) || typeof error['code'] !== 'string') return undefined;
+  if (error['code'] === 'FST_ERR_CTP_BODY_TOO_LARGE') return payloadTooLarge(bodyLimitBytes);
   const known = FASTIFY_PROBLEMS[error['code']];
   if (known) return new ProblemError(known);
   const status = error['statusCode'];
@@ -111,18 +114,29 @@ const TYPE_BY_STATUS: Record<number, string> = {
 };
 
 /** Nest's own exceptions: unknown routes (404) and body parser failures, which Nest wraps. */
-function fromHttpException(error: unknown): ProblemError | undefined {
+function fromHttpException(error: unknown, bodyLimitBytes: number): ProblemError | undefined {
   if (!(error instanceof HttpException)) return undefined;
-  const fromCause = fromFastifyError(error.cause);
+  const fromCause = fromFastifyError(error.cause, bodyLimitBytes);
   if (fromCause) return fromCause;
   const status = error.getStatus();
   if (status >= 500) return undefined;
   if (status === 404) return ProblemError.notFound('No route matches the request.');
+  if (status === 413) return payloadTooLarge(bodyLimitBytes);
   return new ProblemError({
     type: TYPE_BY_STATUS[status] ?? ProblemType.malformedRequest,
     title: STATUS_CODES[status] ?? 'Error',
     status,
-    detail: status === 413 ? 'The request body exceeds the limit of 256 KiB.' : error.message,
+    detail: error.message,
+  });
+}
+
+/** 413, naming the limit of the route the request was sent to. */
+function payloadTooLarge(bodyLimitBytes: number): ProblemError {
+  return new ProblemError({
+    type: ProblemType.payloadTooLarge,
+    title: 'Payload Too Large',
+    status: 413,
+    detail: bodyTooLargeDetail(bodyLimitBytes),
   });
 }
 

@@ -56,6 +56,36 @@ describe('request errors are problem+json, never 5xx', () => {
     await expectProblem(await post(big), 413, 'payload-too-large');
   });
 
+  it("names the route's own limit in the 413: 256 KiB by default, 8 MiB on a publish-sized route, a fast route's own", async () => {
+    const defaultRoute = await expectProblem(
+      await post(JSON.stringify({ name: 'a', quantity: 1, tags: ['x'.repeat(257 * 1024)] })),
+      413,
+      'payload-too-large',
+    );
+    expect(defaultRoute['detail']).toBe('The request body exceeds the limit of 256 KiB.');
+
+    const postTo = (path: string, body: string) =>
+      fetch(`${t.baseUrl}/v1/tenants/t1/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body,
+      });
+    const tags = (kib: number) => JSON.stringify({ tags: ['x'.repeat(kib * 1024)] });
+    // before: every route took 256 KiB at most, and every 413 said so
+    const underItsLimit = await postTo('things/bulk', tags(7 * 1024));
+    expect(underItsLimit.status).toBe(201);
+    const overItsLimit = await expectProblem(
+      await postTo('things/bulk', tags(8 * 1024 + 1)),
+      413,
+      'payload-too-large',
+    );
+    expect(overItsLimit['detail']).toBe('The request body exceeds the limit of 8 MiB.');
+
+    expect((await postTo('fast-bulk', tags(900))).status).toBe(201);
+    const fast = await expectProblem(await postTo('fast-bulk', tags(1025)), 413, 'payload-too-large');
+    expect(fast['detail']).toBe('The request body exceeds the limit of 1 MiB.');
+  });
+
   it('accepts a body just under 256 KiB (then validates it)', async () => {
     const almost = JSON.stringify({ name: 'a', quantity: 1, tags: ['x'.repeat(250 * 1024)] });
     expect((await post(almost)).status).toBe(201);
@@ -84,14 +114,14 @@ describe('request errors are problem+json, never 5xx', () => {
     expect(JSON.stringify(logged?.['err'])).toContain('secret internal detail');
   });
 
-  it('answers a header block over 16 KiB with a 431 problem, not Fastify\'s own JSON (Node refuses it before any route)', async () => {
+  it("answers a header block over 16 KiB with a 431 problem, not Fastify's own JSON (Node refuses it before any route)", async () => {
     const response = await fetch(`${t.baseUrl}/v1/tenants/t1/things`, {
       headers: { authorization: `Bearer ${'a'.repeat(20_000)}` },
     });
     await expectProblem(response, 431, 'malformed-request');
   });
 
-  it('answers a request that is not HTTP at all with a 400 problem, not Fastify\'s own JSON', async () => {
+  it("answers a request that is not HTTP at all with a 400 problem, not Fastify's own JSON", async () => {
     const reply = await rawExchange(t.baseUrl, 'GET /v1/ping HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(reply).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
@@ -101,14 +131,14 @@ describe('request errors are problem+json, never 5xx', () => {
     });
   });
 
-  it('answers a path parameter over the router\'s 100 characters with a 414 problem, not Fastify\'s own JSON', async () => {
+  it("answers a path parameter over the router's 100 characters with a 414 problem, not Fastify's own JSON", async () => {
     const response = await fetch(`${t.baseUrl}/v1/tenants/${'a'.repeat(101)}/things`, {
       headers: { authorization: `Bearer ${adminToken}` },
     });
     await expectProblem(response, 414, 'malformed-request');
   });
 
-  it('answers a malformed percent-encoding in a path parameter with a 400 problem, not Fastify\'s own JSON', async () => {
+  it("answers a malformed percent-encoding in a path parameter with a 400 problem, not Fastify's own JSON", async () => {
     const response = await fetch(`${t.baseUrl}/v1/tenants/%ZZ/things`, {
       headers: { authorization: `Bearer ${adminToken}` },
     });

@@ -17,6 +17,8 @@ import {
   ZodParams,
   ZodQuery,
   ProblemType,
+  PUBLISH_BODY_LIMIT_BYTES,
+  fastRoute,
   type HealthIndicator,
   type HealthStatus,
   type Principal,
@@ -91,6 +93,15 @@ class ThingsController {
     return { id: 'thing-1', name: body.name, quantity: body.quantity, by: principal.sub };
   }
 
+  /** Takes bodies up to 8 MiB, like the contract's two publish routes. */
+  @Post('bulk')
+  @HttpCode(201)
+  @RouteConfig({ bodyLimit: PUBLISH_BODY_LIMIT_BYTES })
+  @ApiOperation({ summary: 'Create many things', responses: { 201: { description: 'created' } } })
+  bulk(@ZodBody(z.strictObject({ tags: z.array(z.string()) })) body: { tags: string[] }) {
+    return { count: body.tags.length };
+  }
+
   @Post('touch')
   @HttpCode(204)
   @ApiOperation({
@@ -116,6 +127,18 @@ class ThingsController {
     return { slow: 'done' };
   }
 }
+
+/** A fast route with a body limit of its own (1 MiB). */
+const fastBulk = fastRoute({
+  method: 'POST',
+  url: '/v1/tenants/:tenantId/fast-bulk',
+  params: tenantParams,
+  body: z.strictObject({ tags: z.array(z.string()) }),
+  bodyLimit: 1024 * 1024,
+  status: 201,
+  openapi: { summary: 'Create many things, fast', responses: { 201: { description: 'created' } } },
+  handle: ({ body }) => ({ count: body.tags.length }),
+});
 
 @Module({ controllers: [PingController, ThingsController] })
 class TestFeatureModule {}
@@ -161,6 +184,7 @@ export async function startTestApp(): Promise<TestApp> {
   const app = await createServiceApp({
     service: 'test-service',
     module: TestFeatureModule,
+    fastRoutes: [fastBulk],
     config,
     healthIndicators: [indicators.postgres, indicators.redis],
     logger: { stream },
