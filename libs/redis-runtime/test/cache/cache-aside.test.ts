@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheAside } from '../../src/cache/cache-aside';
 import { NearCache } from '../../src/cache/near-cache';
 import { JsonCodec } from '../../src/codec/json-codec';
@@ -6,6 +6,7 @@ import type { RedisConnection } from '../../src/clients/redis-connection';
 import type { KeyFactory } from '../../src/keys/key-factory';
 import { RuntimeMetrics } from '../../src/observability/runtime-metrics';
 import { infraEnv } from '../../../../test/support/infra-env';
+import { startRedisProcess, type RedisProcess } from '../../../../test/support/redis-process';
 import { metricValue, openConnection, testKeys } from '../support/runtime-fixtures';
 
 interface Offer {
@@ -154,22 +155,48 @@ describe('RedisCacheAside against real Redis', () => {
     expect(JSON.parse((await connection.client.get(key.key))!).payload.version).toBe(2);
   });
 
-  it('answers from the near-cache without a Redis command', async () => {
-    const near = new NearCache({ ttlMs: 5_000 });
-    const cache = new RedisCacheAside({ connection, nearCache: near });
-    const key = keys.key('test-cache', 't1', 'v1', 'near');
-    const load = countingLoader({ offerId: 'near', version: 1 });
-    await cache.getOrLoad(key, codec, load);
-    const gets = () =>
-      metricValue(metrics, 'redis_runtime_command_duration_seconds_count', {
-        command: 'get',
-        family: 'test-cache',
-      });
-    const before = await gets();
-    for (let i = 0; i < 10; i++)
-      expect(await cache.getOrLoad(key, codec, load)).toEqual({ offerId: 'near', version: 1 });
-    expect(await gets()).toBe(before);
-    expect(load.calls).toBe(1);
+  describe('on a private server, where every command it receives is counted', () => {
+    let server: RedisProcess;
+    let counted: RedisConnection;
+    const countedMetrics = new RuntimeMetrics();
+
+    beforeAll(async () => {
+      server = await startRedisProcess();
+      counted = await openConnection('cache', server.url, { metrics: countedMetrics });
+    });
+    afterAll(async () => {
+      await counted?.close();
+      await server?.stop();
+    });
+
+    /** Commands the server executed (INFO commandstats), the INFO calls of this count left out. */
+    const serverCommands = async () => {
+      const stats = await counted.client.info('commandstats');
+      let calls = 0;
+      for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+        if (m[1] !== 'info') calls += Number(m[2]);
+      return calls;
+    };
+    /** Commands the runtime says it sent for the family (its command histogram). */
+    const sentCommands = () =>
+      metricValue(countedMetrics, 'redis_runtime_command_duration_seconds', { family: 'test-cache' });
+
+    it('answers from the near-cache without a Redis command', async () => {
+      const cache = new RedisCacheAside({ connection: counted, nearCache: new NearCache({ ttlMs: 5_000 }) });
+      const key = keys.key('test-cache', 't1', 'v1', 'near');
+      const load = countingLoader({ offerId: 'near', version: 1 });
+      const [serverBefore, sentBefore] = [await serverCommands(), await sentCommands()];
+      await cache.getOrLoad(key, codec, load);
+      // the counts move when a command is sent (the miss: reads and the fenced write): they can show one
+      const [serverAfterMiss, sentAfterMiss] = [await serverCommands(), await sentCommands()];
+      expect(serverAfterMiss).toBeGreaterThan(serverBefore);
+      expect(sentAfterMiss).toBeGreaterThan(sentBefore);
+      for (let i = 0; i < 10; i++)
+        expect(await cache.getOrLoad(key, codec, load)).toEqual({ offerId: 'near', version: 1 });
+      expect(await serverCommands()).toBe(serverAfterMiss);
+      expect(await sentCommands()).toBe(sentAfterMiss);
+      expect(load.calls).toBe(1);
+    });
   });
 
   it('a Redis-tier hit is one GET and nothing else; a miss adds one script call, the fenced write', async () => {

@@ -129,16 +129,22 @@ export async function openConnection(
   return connection;
 }
 
-/** Reads one counter/histogram sample from a metrics registry, for assertions. */
+/**
+ * The sum of a metric's samples whose labels include `labels`, for assertions: a counter's value, or a histogram's
+ * count (its `_count` samples). Throws for a metric the registry does not have: a misspelt name must fail the test,
+ * not read 0 forever (it once made "no Redis command" assertions unable to fail).
+ */
 export async function metricValue(
   metrics: RuntimeMetrics,
   name: string,
   labels: Record<string, string>,
 ): Promise<number> {
-  const metric = await metrics.registry.getSingleMetricAsString(name).catch(() => '');
+  if (!metrics.registry.getSingleMetric(name)) throw new Error(`no metric ${name} in the registry`);
+  const metric = await metrics.registry.getSingleMetricAsString(name);
+  const sample = metric.includes(`# TYPE ${name} histogram`) ? `${name}_count{` : `${name}{`;
   let total = 0;
   for (const line of metric.split('\n')) {
-    if (line.startsWith('#') || !line.startsWith(name + '{')) continue;
+    if (line.startsWith('#') || !line.startsWith(sample)) continue;
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
       total += Number(line.split(' ').pop());
   }
