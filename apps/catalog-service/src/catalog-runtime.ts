@@ -96,7 +96,8 @@ export async function openCatalogRuntime(
     sampleRate: config.CATALOG_HOT_SAMPLE_RATE,
     flushIntervalMs: config.CATALOG_HOT_KEYS_FLUSH_MS,
   });
-  // Sampled reads are tallied in process and sent once per interval (and when a publish arrives, below).
+  // Sampled reads are tallied in process and sent once per interval (a tenant's previous version also when the
+  // tenant publishes, below).
   if (config.CATALOG_CACHE) hotOffers.start();
   base.own(() => hotOffers.stop());
   const caches = config.CATALOG_CACHE ? { pointer: pointerCache, offers: offerCache } : {};
@@ -117,12 +118,18 @@ export async function openCatalogRuntime(
   const publisher = new CatalogPublisher(repository, reader, base.relay);
 
   // Every instance drops its current-version pointer on a publish (no inbox: the handler is idempotent), and sends
-  // the reads it has tallied, so the instance that pre-warms sees the most recent ones too.
+  // the reads it has tallied of the tenant's previous version, so the instance that pre-warms sees the most recent
+  // ones too. Only those: other tallies wait for their interval (a publish of one tenant is no reason for every
+  // instance to send every tenant's reads).
   base.consumer('pointer-invalidation', {
     mode: 'broadcast',
     topics: [TOPICS.catalogPublished],
     handle: async (event) => {
-      await Promise.all([reader.currentChanged(event.tenantId), hotOffers.flush()]);
+      const previous = event.eventType === TOPICS.catalogPublished ? event.payload.catalogVersion - 1 : 0;
+      await Promise.all([
+        reader.currentChanged(event.tenantId),
+        previous >= 1 ? hotOffers.flush([keys.hotOffers(event.tenantId, previous)]) : undefined,
+      ]);
     },
   });
   // One instance per event pre-warms the new version (inbox-deduplicated, Redis dedup as a pre-check).

@@ -85,11 +85,26 @@ export class HotKeyTracker {
     await this.flush();
   }
 
-  /** Sends the counted reads, one script call per set (per 200 members); counts lost to a Redis failure are dropped. */
-  async flush(): Promise<void> {
+  /**
+   * Sends the counted reads, one script call per set (per 200 members); counts lost to a Redis failure are dropped.
+   * With `sets`, only those sets' counts (e.g. the previous version's, when a publish is about to pre-warm from
+   * them); the others wait for the next flush.
+   */
+  async flush(sets?: readonly RedisKey[]): Promise<void> {
     if (this.pending.size === 0) return;
-    const batches = [...this.pending.values()];
-    this.pending.clear();
+    let batches: { set: RedisKey; counts: Map<string, number> }[];
+    if (sets === undefined) {
+      batches = [...this.pending.values()];
+      this.pending.clear();
+    } else {
+      batches = [];
+      for (const { key } of sets) {
+        const batch = this.pending.get(key);
+        if (batch === undefined) continue;
+        batches.push(batch);
+        this.pending.delete(key);
+      }
+    }
     const calls: Promise<unknown>[] = [];
     for (const { set, counts } of batches) {
       let args: (string | number)[] = [];

@@ -90,6 +90,22 @@ describe('HotKeyTracker', () => {
     expect(await connection.client.zscore(set.key, 'offer-hot')).toBe('500');
   });
 
+  it("flush(sets) sends only those sets' counts; the others wait for the next flush", async () => {
+    const tracker = new HotKeyTracker({ connection, ttlSeconds: 60 });
+    const [wanted, other] = [
+      keys.key('test-cache', 't1', 'hot', 'v8'),
+      keys.key('test-cache', 't2', 'hot', 'v8'),
+    ];
+    for (let i = 0; i < 3; i++) tracker.count(wanted, 'offer-a');
+    tracker.count(other, 'offer-b');
+    await tracker.flush([wanted, keys.key('test-cache', 't3', 'hot', 'v8')]);
+    expect(await connection.client.zscore(wanted.key, 'offer-a')).toBe('3');
+    expect(await connection.client.exists(other.key)).toBe(0);
+    await tracker.flush();
+    expect(await connection.client.zscore(other.key, 'offer-b')).toBe('1');
+    expect(await connection.client.zscore(wanted.key, 'offer-a')).toBe('3'); // sent once
+  });
+
   it('counts a share of reads in process, building the set only for those, and sends them when flushed', async () => {
     const tracker = everyFourthRecorded(connection); // 200 reads of offer-a, 40 of offer-b -> 50 and 10 counted
     const set = keys.key('test-cache', 't1', 'hot', 'v3-sampled');
