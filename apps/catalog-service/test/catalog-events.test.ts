@@ -2,7 +2,17 @@ import { countQueries } from '@cpq/platform';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueId } from '../../../test/support/unique';
-import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
+import {
+  call,
+  degradationsOf,
+  grown,
+  offers,
+  publish,
+  startCatalog,
+  token,
+  total,
+  type CatalogInstance,
+} from './catalog-fixture';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,6 +94,8 @@ describe('catalog-service events and cross-instance coordination', () => {
     const path = `/v1/tenants/${tenant}/catalog/versions/1/offers?limit=100`;
     const pageQueries = (q: { statements: readonly string[] }) =>
       q.statements.filter((s) => s.includes('"catalog"."offers"') && s.includes('order by')).length;
+    const families = ['catalog-offer-page', 'catalog-fill-lease'];
+    const degradedBefore = await Promise.all([a.url, b.url].map((url) => degradationsOf(url, families)));
     const queriesA = countQueries(a.runtime.database);
     const queriesB = countQueries(b.runtime.database);
     try {
@@ -91,7 +103,17 @@ describe('catalog-service events and cross-instance coordination', () => {
         Array.from({ length: 200 }, (_, i) => call(i % 2 ? a.url : b.url, 'GET', path, { token: reader })),
       );
       expect(responses.every((r) => r.status === 200 && r.body.items.length === 100)).toBe(true);
-      expect(pageQueries(queriesA) + pageQueries(queriesB)).toBe(1);
+      // One load across both instances while Redis answers within its budget. On a starved machine a lease or a
+      // poll can time out, or the holder can outlast the 2 s the other instance waits: each such degradation, as
+      // the instances count it, may add one load; a load beyond them would be single-flight failing.
+      const degraded = await Promise.all(
+        [a.url, b.url].map(async (url, i) => grown(await degradationsOf(url, families), degradedBefore[i]!)),
+      );
+      const loads = pageQueries(queriesA) + pageQueries(queriesB);
+      expect(loads, `page loads with degradations ${JSON.stringify(degraded)}`).toBeGreaterThanOrEqual(1);
+      expect(loads, `page loads with degradations ${JSON.stringify(degraded)}`).toBeLessThanOrEqual(
+        1 + total(degraded[0]!) + total(degraded[1]!),
+      );
     } finally {
       queriesA.stop();
       queriesB.stop();

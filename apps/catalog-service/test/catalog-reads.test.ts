@@ -3,7 +3,17 @@ import { countQueries } from '@cpq/platform';
 import { KyselyCatalogRepository } from '../src/adapters/kysely-catalog.repository';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueId } from '../../../test/support/unique';
-import { call, offers, publish, startCatalog, token, type CatalogInstance } from './catalog-fixture';
+import {
+  call,
+  degradationsOf,
+  grown,
+  offers,
+  publish,
+  startCatalog,
+  token,
+  total,
+  type CatalogInstance,
+} from './catalog-fixture';
 
 const readsCatalogData = (sql: string) => /"catalog"\."(offers|tenant_catalogs|catalog_versions)"/.test(sql);
 
@@ -160,6 +170,8 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
     const reader = await token(tenant);
     await publish(a.url, tenant, offers(3));
     const path = `/v1/tenants/${tenant}/catalog/versions/1/offers/offer-0002`;
+    const families = ['catalog-offer'];
+    const degradedBefore = await Promise.all([a.url, b.url].map((url) => degradationsOf(url, families)));
     const queriesA = countQueries(a.runtime.database);
     const queriesB = countQueries(b.runtime.database);
     try {
@@ -168,8 +180,16 @@ describe('catalog-service reads (two instances, real PostgreSQL, Redis and Kafka
       );
       expect(responses.every((r) => r.status === 200 && r.body.offerId === 'offer-0002')).toBe(true);
       const offerQueries = (q: typeof queriesA) => q.statements.filter(readsCatalogData).length;
-      expect(offerQueries(queriesA)).toBeLessThanOrEqual(1);
-      expect(offerQueries(queriesB)).toBeLessThanOrEqual(1);
+      // One query per process while Redis answers within its budget; a read whose command fails or times out (a
+      // starved machine) goes to PostgreSQL instead of waiting, by design: each failure the instance counts may
+      // add one query, and a query beyond them would be single-flight failing.
+      for (const [i, queries] of [queriesA, queriesB].entries()) {
+        const degraded = grown(await degradationsOf([a.url, b.url][i]!, families), degradedBefore[i]!);
+        expect(
+          offerQueries(queries),
+          `queries of instance ${'ab'[i]} with degradations ${JSON.stringify(degraded)}`,
+        ).toBeLessThanOrEqual(1 + total(degraded));
+      }
       expect(offerQueries(queriesA) + offerQueries(queriesB)).toBeGreaterThanOrEqual(1);
     } finally {
       queriesA.stop();

@@ -263,6 +263,7 @@ export class RedisCacheAside implements CacheAside {
     if (lock === HELD) {
       const filled = await this.waitForFill(key, codec, fill.waitMs ?? 2_000, since);
       if (filled !== undefined) return filled;
+      this.metrics.cache(key.family.name, 'fill_wait_expired');
       return this.loadThenWrite(key, codec, load, options, observed, since, redisUp);
     }
     try {

@@ -13,6 +13,8 @@ export type CacheEvent =
   | 'load'
   /** The fill lock's Redis failed: loaded without the lock instead of waiting for a fill nobody runs. */
   | 'fill_lock_unavailable'
+  /** Another process held the fill lock, but its value did not arrive within `waitMs` (or Redis failed): loaded. */
+  | 'fill_wait_expired'
   /** A fill or `set` refused in Redis: the key was invalidated after the read, or holds a higher version. */
   | 'write_refused'
   /** A fill that took longer than half the fence TTL: served, not written. */
@@ -55,7 +57,7 @@ export class RuntimeMetrics {
     );
     this.cacheEvents = new FastCounter(
       `${p}cache_events_total`,
-      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks, decode errors, unavailable fill locks, refused and late writes by key family',
+      'Cache hits, near-cache hits, misses, stale serves, early refreshes, loads, set failures, fallbacks, decode errors, unavailable fill locks, expired fill waits, refused and late writes by key family',
       ['family', 'event'],
       r,
     );
