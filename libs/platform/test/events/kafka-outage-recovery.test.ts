@@ -44,7 +44,8 @@ class Receipts {
  * indicator: what "back to normal within 2 s of Kafka's return" asks of the events module.
  *
  * - `steady` (inbox mode) consumed an event before the outage; it is asked to consume one produced right after
- *   the broker returns: how fast consumers get back into their groups.
+ *   the broker returns: how fast consumers get back into their groups. `late` (inbox) is started during the
+ *   outage and asked the same.
  * - `fresh` (broadcast) and `freshInbox` (inbox) joined before the outage and never consumed anything, so their
  *   groups have no committed offset; an outbox row appended during the outage is published the moment the broker
  *   answers (`flushOnce`), before they can be back: they must still see it.
@@ -57,7 +58,12 @@ describe('Kafka stopped for 15 s and started again (private broker)', () => {
   let health: KafkaHealthIndicator;
   const consumers: KafkaEventConsumer[] = [];
   const relays: OutboxRelay[] = [];
-  const receipts = { steady: new Receipts(), fresh: new Receipts(), freshInbox: new Receipts() };
+  const receipts = {
+    steady: new Receipts(),
+    fresh: new Receipts(),
+    freshInbox: new Receipts(),
+    late: new Receipts(),
+  };
   const measured: Record<string, number | undefined> = {};
   let during: EventEnvelope;
   let after: EventEnvelope;
@@ -117,6 +123,8 @@ describe('Kafka stopped for 15 s and started again (private broker)', () => {
 
     await kafka.stop();
     const stoppedAt = Date.now();
+    // started while no broker answers: start() returns, the consumer keeps trying
+    await consumer('late', 'inbox').start();
     during = statusChanged();
     await appendToOutbox(consumedSchema.database.db, consumedSchema.schema, during, undefined, {
       topic: CONSUMED,
@@ -164,6 +172,7 @@ describe('Kafka stopped for 15 s and started again (private broker)', () => {
       eventually(
         () =>
           receipts.steady.at.has(after.eventId) &&
+          receipts.late.at.has(after.eventId) &&
           receipts.fresh.at.has(during.eventId) &&
           receipts.freshInbox.at.has(during.eventId),
         30_000,
@@ -171,6 +180,7 @@ describe('Kafka stopped for 15 s and started again (private broker)', () => {
       ),
     ]);
     measured.steadyReceivedAfter = since(receipts.steady.at.get(after.eventId));
+    measured.lateReceivedAfter = since(receipts.late.at.get(after.eventId));
     measured.freshReceivedDuring = since(receipts.fresh.at.get(during.eventId));
     measured.freshInboxReceivedDuring = since(receipts.freshInbox.at.get(during.eventId));
     console.log('ms after the broker answered again:', measured);
@@ -207,6 +217,11 @@ describe('Kafka stopped for 15 s and started again (private broker)', () => {
   it('a consumer that lost its broker is back in its group within seconds (before: about its 10 s session timeout)', () => {
     expect(measured.steadyReceivedAfter).toBeDefined();
     expect(measured.steadyReceivedAfter!).toBeLessThanOrEqual(BACK_WITHIN_MS);
+  });
+
+  it('a consumer started while Kafka was down joins within seconds of its return', () => {
+    expect(measured.lateReceivedAfter).toBeDefined();
+    expect(measured.lateReceivedAfter!).toBeLessThanOrEqual(BACK_WITHIN_MS);
   });
 
   it('a broadcast consumer whose group never committed sees the event published while it was out of its group', () => {
