@@ -37,7 +37,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{apps,libs}/*/src/**/*.spec.ts', 'test/support/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: [
+            '{apps,libs}/*/src/**/*.spec.ts',
+            'test/support/**/*.spec.ts',
+            'test/e2e/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+          ],
         },
       },
       {

@@ -27,13 +27,16 @@ describe('startPlatformStack', () => {
     const admin = await stack.token({ tenant, sub: 'admin', roles: ['catalog:admin'] });
     const auth = { authorization: `Bearer ${admin}` };
 
-    const published = await fetch(`${stack.url('catalog-service', 0)}/v1/tenants/${tenant}/catalog/versions`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        offers: [{ offerId: 'router', displayName: 'Router', status: 'ACTIVE', eligibleActions: ['ADD'] }],
-      }),
-    });
+    const published = await fetch(
+      `${stack.url('catalog-service', 0)}/v1/tenants/${tenant}/catalog/versions`,
+      {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          offers: [{ offerId: 'router', displayName: 'Router', status: 'ACTIVE', eligibleActions: ['ADD'] }],
+        }),
+      },
+    );
     expect(published.status).toBe(201);
     const current = await fetch(`${stack.url('catalog-service', 1)}/v1/tenants/${tenant}/catalog`, {
       headers: auth,

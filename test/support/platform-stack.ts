@@ -15,7 +15,12 @@ import { signDevToken } from '@cpq/platform';
 import { freePort } from './bench-processes';
 import { infraEnvVarsFrom, LOCAL_INFRA_ENV } from './infra-config';
 
-export const STACK_SERVICES = ['catalog-service', 'pricing-service', 'config-service', 'order-service'] as const;
+export const STACK_SERVICES = [
+  'catalog-service',
+  'pricing-service',
+  'config-service',
+  'order-service',
+] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
 
 const ROOT = resolve(__dirname, '../..');
@@ -243,7 +248,9 @@ class Instance {
 
 async function answersReady(port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     await response.arrayBuffer();
     return response.status === 200;
   } catch {
@@ -291,7 +298,8 @@ async function buildServices(): Promise<void> {
       break;
     } catch {
       // a lock older than the deadline belongs to a process that died while building
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true });
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000)
+        rmSync(lock, { recursive: true });
       if (Date.now() > deadline) throw new Error(`the build lock ${lock} was not released`);
       await sleep(500);
     }
