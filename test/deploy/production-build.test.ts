@@ -9,6 +9,7 @@ import { signDevToken } from '@cpq/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startChild, type Child } from '../support/bench-processes';
 import { infraEnv } from '../support/infra-env';
+import { withBuildLock } from '../support/platform-stack';
 import { uniqueId } from '../support/unique';
 import { ROOT } from './service-env';
 
@@ -64,9 +65,7 @@ function runtimeImports(dir: string): Set<string> {
 }
 
 describe('the production build', () => {
-  beforeAll(() => {
-    buildAll();
-  }, 600_000);
+  beforeAll(() => withBuildLock(buildAll), 600_000);
 
   it('lists what the services import at run time as dependencies, not devDependencies', () => {
     const root = readJson('package.json');
@@ -115,8 +114,8 @@ describe('the production build', () => {
     );
   });
 
-  it('is a cache hit the second time (nx run-many -t build)', () => {
-    expect(buildAll()).toMatch(
+  it('is a cache hit the second time (nx run-many -t build)', async () => {
+    expect(await withBuildLock(buildAll)).toMatch(
       /read the output from the cache instead of running the command for (\d+) out of \1 tasks/,
     );
   }, 600_000);

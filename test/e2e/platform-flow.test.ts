@@ -24,9 +24,18 @@ const INSTANCES: Record<StackService, number> = {
   'config-service': 1,
   'order-service': 1,
 };
-/** The services' log level: production's; E2E_LOG_LEVEL=debug (or trace) scans the debug lines too. */
-const LOG_ENV = { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info' };
-/** Issue 13: every service follows a publish within 1 s. */
+/**
+ * The services' log level (production's; E2E_LOG_LEVEL=debug or trace scans the debug lines too), and Redis budgets
+ * roomier than production's 20-30 ms, as in every service test (test/support/service-instance.ts): on a busy 2-core
+ * machine a starved event loop would otherwise turn session writes into 503s (by design, and not what this proves).
+ */
+const STACK_ENV = {
+  LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+  REDIS_CACHE_TIMEOUT_MS: '250',
+  REDIS_RATE_TIMEOUT_MS: '250',
+  REDIS_SESSION_TIMEOUT_MS: '250',
+};
+/** Issue 13: every service follows a publish within 1 s (no request sent later than that sees the old version). */
 const FOLLOW_BUDGET_MS = 1_000;
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -34,7 +43,16 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 }, 120_000);
 
+/** The projections a new stack builds by replaying their topics (what production does for a new group). */
+const REPLAYING_GROUPS = {
+  'pricing-service-offer-status': 'cpq.catalog.published.v1',
+  'order-service-configurations': 'cpq.config.finalized.v1',
+};
+
 async function twoTenantFlow(stack: PlatformStack): Promise<{ first: FlowResult; tenants: FlowTenant[] }> {
+  // "follows within 1 s" is about a stack in its steady state: the new stack's projections have first read the
+  // whole history of their topics (every test run's events), else version 2's event waits behind that backlog
+  await stack.waitForConsumerGroups(REPLAYING_GROUPS);
   const acme = newFlowTenant('acme');
   const globex = newFlowTenant('globex');
   const events = await startPlainConsumer(
@@ -50,9 +68,14 @@ async function twoTenantFlow(stack: PlatformStack): Promise<{ first: FlowResult;
       ['acme', first.follow],
       ['globex', second.follow],
     ] as const)
-      for (const [name, ms] of Object.entries(times)) console.log(`follow (${tenant}): ${name}: ${ms} ms`);
+      for (const [name, follow] of Object.entries(times))
+        console.log(
+          `follow (${tenant}): ${name}: answered ${follow.answeredMs} ms, last old answer sent at ${follow.lastStaleSentMs ?? '-'} ms`,
+        );
     const slow = [first.follow, second.follow].flatMap((times) =>
-      Object.entries(times).filter(([, ms]) => !(ms <= FOLLOW_BUDGET_MS)),
+      Object.entries(times).filter(
+        ([, follow]) => !(follow.answeredMs >= 0) || (follow.lastStaleSentMs ?? 0) > FOLLOW_BUDGET_MS,
+      ),
     );
     expect(slow).toEqual([]);
     return { first, tenants: [acme, globex] };
@@ -79,7 +102,7 @@ function expectCleanLogs(stack: PlatformStack, tenants: FlowTenant[]): void {
 
 describe('the platform end to end, through real HTTP', () => {
   it('two tenants: catalog and price book published, two tabs (one 412), finalized, priced, an order captured, replayed and submitted, its events on Kafka, version 2 followed by every service; no cross-tenant read; no raw identifier in the logs', async () => {
-    const stack = await startPlatformStack({ instances: INSTANCES, env: LOG_ENV });
+    const stack = await startPlatformStack({ instances: INSTANCES, env: STACK_ENV });
     cleanups.push(() => stack.close());
     let flow: Awaited<ReturnType<typeof twoTenantFlow>>;
     try {
@@ -120,7 +143,7 @@ describe('the platform end to end, through real HTTP', () => {
     });
     const stack = await startPlatformStack({
       instances: INSTANCES,
-      env: LOG_ENV,
+      env: STACK_ENV,
       appEnv,
       infra: {
         REDIS_CACHE_URL: servers.cache!.url,

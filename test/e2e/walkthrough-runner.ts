@@ -68,7 +68,7 @@ export async function runStep(
   step: Step,
   binding: StepBinding,
   deadlineMs = 60_000,
-): Promise<{ answer: Answer; recorded: RecordedAnswer }> {
+): Promise<{ answer: Answer; recorded: RecordedAnswer; answeredAt: number; lastLagSentAt?: number }> {
   const { stack, vars } = binding;
   const url =
     stack.url(SERVICE_VARS[step.service], binding.instance?.[step.service] ?? 0) +
@@ -79,10 +79,16 @@ export async function runStep(
   const body = step.body === undefined ? undefined : bindBody(step.body, vars);
   const started = Date.now();
   let answer: Answer & { statusText: string };
-  for (;;) {
+  let answeredAt: number;
+  let lastLagSentAt: number | undefined;
+  // backing off (50 ms, x1.5, at most 1 s): a projection replaying a long topic must not spend the user's rate quota
+  for (let delay = 50; ; delay = Math.min(1_000, delay * 1.5)) {
+    const sent = Date.now();
     answer = await request(url, step.method, binding.tokens[step.as], { headers, body });
+    answeredAt = Date.now();
     if (!step.until || step.until(answer) || Date.now() - started > deadlineMs) break;
-    await sleep(50);
+    lastLagSentAt = sent;
+    await sleep(delay);
   }
   for (const [name, field] of Object.entries(step.capture ?? {})) {
     const value = (answer.body as Record<string, unknown> | undefined)?.[field];
@@ -100,5 +106,5 @@ export async function runStep(
     text: answer.text,
     waitedMs: step.until ? Date.now() - started : 0,
   };
-  return { answer, recorded };
+  return { answer, recorded, answeredAt, ...(lastLagSentAt === undefined ? {} : { lastLagSentAt }) };
 }

@@ -51,6 +51,8 @@ describe('startPlatformStack', () => {
     expect(session.status).toBe(201);
     expect(await session.json()).toMatchObject({ catalogVersion: 1 });
 
+    // pricing's projection reads the catalog topic from its start; it has caught up with it, this publish included
+    await stack.waitForConsumerGroups({ 'pricing-service-offer-status': 'cpq.catalog.published.v1' });
     const metrics = await stack.metrics('catalog-service', 0);
     expect(metrics.value('http_request_duration_seconds_count', { method: 'POST', status: '201' })).toBe(1);
 

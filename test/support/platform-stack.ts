@@ -8,10 +8,21 @@
 //   await fetch(`${stack.url('catalog-service')}/v1/tenants/t1/catalog`, { headers: { authorization: `Bearer ${token}` } });
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signDevToken } from '@cpq/platform';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from './bench-processes';
 import { infraEnvVarsFrom, LOCAL_INFRA_ENV } from './infra-config';
 
@@ -83,6 +94,12 @@ export interface PlatformStack {
   logFile(service: StackService, i?: number): string;
   /** Every instance's log file. */
   logFiles(): string[];
+  /**
+   * Resolves once each consumer group has committed offsets up to the end its topic had when called, e.g.
+   * `{ 'pricing-service-offer-status': 'cpq.catalog.published.v1' }` (the stack's `.<APP_ENV>` is appended): a new
+   * stack's replaying projections have caught up. Rejects after `timeoutMs` (default 120000) naming the lag.
+   */
+  waitForConsumerGroups(groups: Record<string, string>, timeoutMs?: number): Promise<void>;
   /** SIGTERM to every instance (SIGKILL past 30 s); never throws, safe to call twice. */
   close(): Promise<void>;
 }
@@ -176,6 +193,8 @@ export async function startPlatformStack(options: PlatformStackOptions = {}): Pr
     pid: (service, i) => instance(service, i).pid,
     logFile: (service, i) => instance(service, i).logFile,
     logFiles: () => all.map((each) => each.logFile),
+    waitForConsumerGroups: (groups, timeoutMs = 120_000) =>
+      waitForConsumerGroups(infra.KAFKA_BROKERS.split(','), appEnv, groups, timeoutMs),
     close,
   };
 }
@@ -258,6 +277,41 @@ async function answersReady(port: number): Promise<boolean> {
   }
 }
 
+async function waitForConsumerGroups(
+  brokers: string[],
+  appEnv: string,
+  groups: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
+  const admin = new Kafka({ brokers, clientId: 'platform-stack', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (const [group, topic] of Object.entries(groups)) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const groupId = `${group}.${appEnv}`;
+      for (;;) {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const offsetOf = (partition: number) =>
+          Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        const behind = ends.filter(
+          (end) => Number(end.high) > Number(end.low) && offsetOf(end.partition) < Number(end.high),
+        );
+        if (behind.length === 0) break;
+        if (Date.now() > deadline) {
+          const lag = behind.map(
+            (end) => `partition ${end.partition}: ${offsetOf(end.partition)} of ${end.high}`,
+          );
+          throw new Error(`consumer group ${groupId} has not caught up on ${topic} (${lag.join(', ')})`);
+        }
+        await sleep(250);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function metricsPage(text: string): MetricsPage {
   return {
     text,
@@ -276,8 +330,10 @@ function metricsPage(text: string): MetricsPage {
 }
 
 /**
- * `nx run-many -t build` for the four services, what `npm start` runs (cached by Nx: about 2 s when nothing
- * changed). Once per process; concurrent processes (vitest workers) take turns through a lock directory.
+ * `nx run-many -t build` for the four services, what `npm start` runs, when a build input is newer than the build
+ * (Nx restores unchanged projects from its cache). Once per process; processes (vitest workers) take turns through
+ * a lock directory, and one whose build is fresh runs no nx at all: a cache restore rewrites `dist/` while another
+ * process's stack may be loading it.
  */
 let built: Promise<void> | undefined;
 function buildServicesOnce(): Promise<void> {
@@ -289,6 +345,26 @@ function buildServicesOnce(): Promise<void> {
 }
 
 async function buildServices(): Promise<void> {
+  if (buildIsFresh()) return;
+  await withBuildLock(async () => {
+    if (buildIsFresh()) return; // built by the process that held the lock
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'nx'), [
+      'run-many',
+      '-t',
+      'build',
+      `--projects=${STACK_SERVICES.join(',')}`,
+      '--outputStyle=static',
+    ]);
+    if (result.code !== 0) throw new Error(`nx run-many -t build failed:\n${result.output.slice(-5_000)}`);
+    writeFileSync(BUILD_STAMP, `${new Date().toISOString()}\n`);
+  });
+}
+
+/**
+ * Runs `work` holding the checkout's build lock (a directory under `.data/`), so that two test processes never run
+ * `nx run-many -t build` at once: Nx may rewrite `dist/` while the other one's services load it.
+ */
+export async function withBuildLock<T>(work: () => Promise<T> | T): Promise<T> {
   const lock = join(ROOT, '.data', 'stack-build.lock');
   mkdirSync(join(ROOT, '.data'), { recursive: true });
   const deadline = Date.now() + 600_000;
@@ -299,23 +375,56 @@ async function buildServices(): Promise<void> {
     } catch {
       // a lock older than the deadline belongs to a process that died while building
       if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000)
-        rmSync(lock, { recursive: true });
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`the build lock ${lock} was not released`);
       await sleep(500);
     }
   }
   try {
-    const result = await run(join(ROOT, 'node_modules', '.bin', 'nx'), [
-      'run-many',
-      '-t',
-      'build',
-      `--projects=${STACK_SERVICES.join(',')}`,
-      '--outputStyle=static',
-    ]);
-    if (result.code !== 0) throw new Error(`nx run-many -t build failed:\n${result.output.slice(-5_000)}`);
+    return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+const BUILD_STAMP = join(ROOT, '.data', 'stack-build.stamp');
+
+/** A build of this process or another finished after the last change of any build input (specs and docs aside). */
+function buildIsFresh(): boolean {
+  const projects = [
+    ...STACK_SERVICES.map((service) => join(ROOT, 'apps', service)),
+    ...readdirSync(join(ROOT, 'libs')).map((lib) => join(ROOT, 'libs', lib)),
+  ];
+  if (!existsSync(BUILD_STAMP) || projects.some((project) => !existsSync(join(project, 'dist'))))
+    return false;
+  let newestInput = 0;
+  for (const file of [
+    'tsconfig.base.json',
+    'tsconfig.build.json',
+    'package-lock.json',
+    'scripts/build/build-project.cjs',
+  ])
+    newestInput = Math.max(newestInput, mtimeOf(join(ROOT, file)));
+  for (const project of projects)
+    newestInput = Math.max(
+      newestInput,
+      newestMtime(join(project, 'src')),
+      mtimeOf(join(project, 'package.json')),
+    );
+  return statSync(BUILD_STAMP).mtimeMs > newestInput;
+}
+
+function mtimeOf(file: string): number {
+  return existsSync(file) ? statSync(file).mtimeMs : 0;
+}
+
+/** The newest production source under `dir` (what Nx's `production` inputs hold: no specs, no Markdown). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile() && !/\.spec\.ts$|\.md$/.test(entry.name))
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  return newest;
 }
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
