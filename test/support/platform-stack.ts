@@ -152,8 +152,8 @@ export async function startPlatformStack(options: PlatformStackOptions = {}): Pr
   const close = async () => {
     await Promise.all(all.map((instance) => instance.stop('SIGTERM').catch(() => undefined)));
   };
-  const started = await Promise.allSettled(
-    all.map((instance) => instance.start(envOf(instance), readyTimeoutMs)),
+  const started = await whileNotBuilding(() =>
+    Promise.allSettled(all.map((instance) => instance.start(envOf(instance), readyTimeoutMs))),
   );
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
@@ -184,7 +184,7 @@ export async function startPlatformStack(options: PlatformStackOptions = {}): Pr
     restart: async (service, i) => {
       const target = instance(service, i);
       await target.stop('SIGTERM');
-      await target.start(envOf(target), readyTimeoutMs);
+      await whileNotBuilding(() => target.start(envOf(target), readyTimeoutMs));
     },
     metrics: async (service, i) => {
       const response = await fetch(`http://127.0.0.1:${instance(service, i).port}/metrics`);
@@ -360,31 +360,73 @@ async function buildServices(): Promise<void> {
   });
 }
 
+const BUILD_LOCK = join(ROOT, '.data', 'stack-build.lock');
+const STARTING = join(ROOT, '.data', 'stack-build.readers');
+const LOCK_WAIT_MS = 600_000;
+
 /**
- * Runs `work` holding the checkout's build lock (a directory under `.data/`), so that two test processes never run
- * `nx run-many -t build` at once: Nx may rewrite `dist/` while the other one's services load it.
+ * Runs `work` holding the checkout's build lock (a directory under `.data/`), once no service of any process is
+ * loading its build (see `whileNotBuilding`): Nx may rewrite `dist/` even when nothing changed, and a service that
+ * loads it meanwhile fails on a missing module. Two builds never run at once either.
  */
 export async function withBuildLock<T>(work: () => Promise<T> | T): Promise<T> {
-  const lock = join(ROOT, '.data', 'stack-build.lock');
-  mkdirSync(join(ROOT, '.data'), { recursive: true });
-  const deadline = Date.now() + 600_000;
+  mkdirSync(STARTING, { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
-      mkdirSync(lock);
+      mkdirSync(BUILD_LOCK);
       break;
     } catch {
       // a lock older than the deadline belongs to a process that died while building
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000)
-        rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`the build lock ${lock} was not released`);
+      if (existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > LOCK_WAIT_MS)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`the build lock ${BUILD_LOCK} was not released`);
       await sleep(500);
     }
   }
   try {
+    while (liveStarters().length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`services of ${liveStarters().join(', ')} are still starting`);
+      await sleep(200);
+    }
     return await work();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
+}
+
+/** Runs `work` (services loading `dist/`) while no build runs; a build waits for it (readers of the build lock). */
+async function whileNotBuilding<T>(work: () => Promise<T>): Promise<T> {
+  mkdirSync(STARTING, { recursive: true });
+  const marker = join(STARTING, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    while (existsSync(BUILD_LOCK)) {
+      if (Date.now() > deadline) throw new Error(`the build lock ${BUILD_LOCK} was not released`);
+      await sleep(200);
+    }
+    writeFileSync(marker, '');
+    if (!existsSync(BUILD_LOCK)) break;
+    rmSync(marker, { force: true }); // a build took the lock meanwhile: it waits for starters, so step back
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(marker, { force: true });
+  }
+}
+
+/** Starter markers of processes that still run (a crashed process's marker is ignored). */
+function liveStarters(): string[] {
+  return readdirSync(STARTING).filter((name) => {
+    try {
+      process.kill(Number(name.split('-')[0]), 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+    }
+  });
 }
 
 const BUILD_STAMP = join(ROOT, '.data', 'stack-build.stamp');
