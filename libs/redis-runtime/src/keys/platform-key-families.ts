@@ -323,22 +323,6 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     fallback: 'fail-open',
     sensitivity: 'internal',
   },
-  {
-    name: 'config-event-dedup',
-    owner: 'config-service',
-    domain: 'dedup',
-    purpose: 'event',
-    idPattern: '<consumerGroup>:<eventId>',
-    hashTag: 'none',
-    workload: 'session',
-    ttlSeconds: { min: 60, max: DAY },
-    sourceOfTruth: 'PostgreSQL config.inbox',
-    format: 'marker',
-    invalidation: 'TTL (dedup window)',
-    timeoutMs: CACHE_TIMEOUT_MS,
-    fallback: 'skip the pre-check; the inbox decides',
-    sensitivity: 'internal',
-  },
   // ---- order-service ---------------------------------------------------------------------------------------
   {
     name: 'order-idempotency',
