@@ -82,19 +82,22 @@ export async function startServiceUnderTest(
 
 /**
  * Every service of `apps/`, one instance each, sharing one `APP_ENV` (so one SCAN finds every key the run made):
- * catalog-service first, as the others read it.
+ * catalog-service first, as the others read it. `env` is given to every one (e.g. a private `DATABASE_URL`).
  */
-export async function startEveryService(appEnv: string): Promise<Map<string, ServiceUnderTest>> {
+export async function startEveryService(
+  appEnv: string,
+  env: Record<string, string> = {},
+): Promise<Map<string, ServiceUnderTest>> {
   const services = servicesInApps();
   const started = new Map<string, ServiceUnderTest>();
   const catalog = services.includes('catalog-service')
-    ? await startServiceUnderTest('catalog-service', { appEnv })
+    ? await startServiceUnderTest('catalog-service', { appEnv, env })
     : undefined;
   if (catalog) started.set('catalog-service', catalog);
   for (const service of services.filter((s) => s !== 'catalog-service')) {
     started.set(
       service,
-      await startServiceUnderTest(service, { appEnv, ...(catalog ? { catalogUrl: catalog.url } : {}) }),
+      await startServiceUnderTest(service, { appEnv, env, ...(catalog ? { catalogUrl: catalog.url } : {}) }),
     );
   }
   return started;

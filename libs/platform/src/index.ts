@@ -28,6 +28,8 @@ export {
   registerProblemMapping,
   problemMappings,
   ProblemMappings,
+  databaseUnavailableProblem,
+  DATABASE_RETRY_AFTER_SECONDS,
   type ProblemMapper,
   type ProblemRequestContext,
 } from './http/problem-mappings';

@@ -1,4 +1,5 @@
 import {
+  databaseUnavailableProblem,
   notFoundProblem,
   ProblemType,
   registerProblemMapping,
@@ -69,7 +70,9 @@ export function registerConfigProblems(): void {
   registerProblemMapping(SessionStoreUnavailableError, (e) =>
     unavailable('Session store unavailable', e.message, 1, e),
   );
-  registerProblemMapping(SnapshotStoreUnavailableError, (e) =>
-    unavailable('Database unavailable', e.message, 1, e),
-  );
+  // the platform's database-unavailable problem, with what did not happen here
+  registerProblemMapping(SnapshotStoreUnavailableError, (e) => ({
+    ...databaseUnavailableProblem(e),
+    detail: e.message,
+  }));
 }

@@ -37,7 +37,10 @@ export function pricingFastRoutes(calculator: PriceCalculator, rateLimits: Prici
           404: { description: 'No price book, unknown version, or no price for the offer in this currency' },
           422: { description: 'The offer is retired or not in the catalog' },
           429: { description: 'Quota exceeded (Retry-After, violated-policies)' },
-          503: { description: 'Rate limiter unavailable and local budget spent (Retry-After)' },
+          503: {
+            description:
+              'Rate limiter unavailable and local budget spent, or PostgreSQL unavailable (Retry-After)',
+          },
         },
       },
       async handle({ params, body, principal, reply }) {

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { BoundedPool } from './bounded-pool';
 import { queryCountingLog } from './query-counter';
 import { assertSchemaName } from './schema-name';
 
@@ -15,7 +16,7 @@ export interface DatabaseOptions {
   schema?: string;
   /** @default 10 */
   poolMax?: number;
-  /** Server-side `statement_timeout` for every statement. @default 5000 */
+  /** Server-side `statement_timeout` for every statement: the server cancels it (the connection stays). @default 5000 */
   statementTimeoutMs?: number;
   /** How long to wait for a connection from the pool or the server. @default 5000 */
   connectionTimeoutMs?: number;
@@ -28,6 +29,7 @@ export interface DatabaseOptions {
 /** A connected database: the typed query builder and the pool under it. */
 export interface Database<DB> {
   db: Kysely<DB>;
+  /** node-postgres's pool under `db`; errors of queries sent here directly are not typed. */
   pool: pg.Pool;
   /** Destroys the query builder and ends the pool; idempotent. */
   close(): Promise<void>;
@@ -35,10 +37,12 @@ export interface Database<DB> {
 
 /**
  * A kysely instance over a `pg.Pool` for one service. Connections are lazy: nothing is contacted until the
- * first query (use `databaseHealth` to check readiness).
+ * first query (use `databaseHealth` to check readiness). A database that is unavailable fails statements with
+ * `DatabaseUnavailableError` (see `BoundedPool`).
  */
 export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
-  const serverOptions = [`-c statement_timeout=${options.statementTimeoutMs ?? 5000}`];
+  const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
+  const serverOptions = [`-c statement_timeout=${statementTimeoutMs}`];
   if (options.schema !== undefined)
     serverOptions.push(`-c search_path=${assertSchemaName(options.schema)},public`);
   const pool = new pg.Pool({
@@ -57,7 +61,8 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   // instead of failing just that transaction. The pool discards such a client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const counting = queryCountingLog();
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: counting.log });
+  const bounded = new BoundedPool(pool);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: bounded }), log: counting.log });
   let closing: Promise<void> | undefined;
   const database: Database<DB> = {
     db,

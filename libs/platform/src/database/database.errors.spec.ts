@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidSchemaNameError } from './database.errors';
+import { DatabaseUnavailableError, InvalidSchemaNameError } from './database.errors';
 import { assertSchemaName } from './schema-name';
 
 describe('database errors', () => {
   it('pins the stable codes', () => {
     expect(new InvalidSchemaNameError('x').code).toBe('PLATFORM_DATABASE_INVALID_SCHEMA_NAME');
+    expect(new DatabaseUnavailableError('no-answer', 'x').code).toBe('PLATFORM_DATABASE_UNAVAILABLE');
+    expect(new DatabaseUnavailableError('unreachable', 'x').context).toEqual({ reason: 'unreachable' });
   });
 
   it('assertSchemaName accepts plain identifiers and rejects everything else', () => {

@@ -18,3 +18,37 @@ export abstract class PlatformDatabaseError extends Error {
 export class InvalidSchemaNameError extends PlatformDatabaseError {
   readonly code = 'PLATFORM_DATABASE_INVALID_SCHEMA_NAME';
 }
+
+/** Why PostgreSQL could not be used (`DatabaseUnavailableError.reason`). */
+export type DatabaseUnavailableReason =
+  /** No connection: refused, unreachable host or network, name not resolved. */
+  | 'unreachable'
+  /** A connection was not opened, or no pooled one freed, within the connect timeout. */
+  | 'connect-timeout'
+  /** The connection broke: terminated by the server (shutdown, crash, `pg_terminate_backend`) or the network. */
+  | 'connection-lost'
+  /** A statement got no answer within the client-side query timeout (a hung server); its connection is dropped. */
+  | 'no-answer'
+  /** The server canceled a statement at its `statement_timeout` (an overloaded or locked server). */
+  | 'statement-timeout'
+  /** The server refuses work for its own state: starting up, shutting down, out of connections or resources, read-only. */
+  | 'server-unavailable';
+
+/**
+ * PostgreSQL cannot be used right now; nothing of the failed statement's transaction was committed, except when the
+ * answer to a COMMIT itself was lost (`no-answer`, `connection-lost` on a commit): the request may be sent again,
+ * and the platform's writes are idempotent or conditional so a repeat is safe. The HTTP edge answers 503 with
+ * `Retry-After` (problem type `database-unavailable`). `cause` is the driver's error.
+ */
+export class DatabaseUnavailableError extends PlatformDatabaseError {
+  readonly code = 'PLATFORM_DATABASE_UNAVAILABLE';
+
+  constructor(
+    readonly reason: DatabaseUnavailableReason,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, { reason, ...context }, options);
+  }
+}

@@ -2,4 +2,14 @@ export { createDatabase, type Database, type DatabaseOptions } from './create-da
 export { databaseHealth, type DatabaseHealthOptions } from './database-health';
 export { countQueries, type QueryCounter } from './query-counter';
 export { assertSchemaName } from './schema-name';
-export { PlatformDatabaseError, InvalidSchemaNameError } from './database.errors';
+export {
+  PlatformDatabaseError,
+  InvalidSchemaNameError,
+  DatabaseUnavailableError,
+  type DatabaseUnavailableReason,
+} from './database.errors';
+export {
+  classifyDatabaseFailure,
+  databaseUnavailableErrorOf,
+  type DatabaseFailure,
+} from './database-failures';

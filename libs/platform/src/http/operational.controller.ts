@@ -8,6 +8,7 @@ import { HEALTH_INDICATORS, type HealthIndicatorRegistry } from '../observabilit
 import { METRICS_REGISTRY } from '../observability/http-metrics';
 import { OpenApiDocumentBuilder } from './openapi-document';
 import { PROBLEM_CONTENT_TYPE, ProblemError, ProblemType } from './problem';
+import { DATABASE_RETRY_AFTER_SECONDS } from './problem-mappings';
 
 export const PLATFORM_SERVICE_NAME = Symbol('PLATFORM_SERVICE_NAME');
 
@@ -35,7 +36,11 @@ export class OperationalController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const report = await this.health.readiness();
     if (report.status !== 'down') return report;
-    void reply.status(503).header('content-type', PROBLEM_CONTENT_TYPE);
+    // a load balancer or client polling readiness: the database's retry hint (PostgreSQL is the critical dependency)
+    void reply
+      .status(503)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     return new ProblemError({
       type: ProblemType.serviceUnavailable,
       title: 'Service Unavailable',

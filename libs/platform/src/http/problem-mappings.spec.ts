@@ -1,6 +1,7 @@
 import { NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { ProblemError, ProblemType } from './problem';
+import { DatabaseUnavailableError } from '../database/database.errors';
 import { ProblemMappings } from './problem-mappings';
 
 class OrderConflictError extends Error {
@@ -39,6 +40,34 @@ describe('ProblemMappings', () => {
     const problem = new ProblemMappings().toProblemError(new Error('db password is hunter2'));
     expect(problem.status).toBe(500);
     expect(JSON.stringify(problem.toProblem())).not.toContain('hunter2');
+  });
+
+  it('answers PostgreSQL being unavailable (typed, raw from the driver, or behind causes) 503 with Retry-After', () => {
+    const mappings = new ProblemMappings();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
+    for (const error of [
+      refused,
+      new Error('Connection terminated unexpectedly'),
+      new DatabaseUnavailableError('no-answer', 'x'),
+      new Error('the order could not be stored', { cause: refused }),
+    ]) {
+      const problem = mappings.toProblemError(error);
+      expect(problem.toProblem()).toEqual({
+        type: ProblemType.databaseUnavailable,
+        title: 'Database unavailable',
+        status: 503,
+        detail: expect.any(String),
+      });
+      expect(problem.headers).toEqual({ 'Retry-After': '1' });
+      expect(JSON.stringify(problem.toProblem())).not.toContain('10.0.0.7');
+    }
+  });
+
+  it('lets a registered mapping win over the database default', () => {
+    class StoreDown extends Error {}
+    const mappings = new ProblemMappings().register(StoreDown, () => ProblemError.notFound('mine'));
+    const refused = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    expect(mappings.toProblemError(new StoreDown('x', { cause: refused })).status).toBe(404);
   });
 
   it('maps Nest and Fastify client errors to their status', () => {

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
+import { databaseUnavailableErrorOf } from '../database/database-failures';
 import { BODY_LIMIT_BYTES, bodyTooLargeDetail } from './body-limits';
 import { ProblemError, ProblemType, type ProblemInit } from './problem';
 
@@ -37,7 +38,11 @@ export class ProblemMappings {
     return this;
   }
 
-  /** The problem for any thrown value; unknown errors become a 500 without their message. */
+  /**
+   * The problem for any thrown value: a registered mapping first; then PostgreSQL being unavailable (the error or
+   * any of its causes, typed or straight from the driver) is a 503 with `Retry-After`; unknown errors become a 500
+   * without their message.
+   */
   toProblemError(error: unknown, context: ProblemRequestContext = {}): ProblemError {
     if (error instanceof ProblemError) return error;
     const mapping = this.mappings.find((m) => m.matches(error));
@@ -45,9 +50,30 @@ export class ProblemMappings {
       const mapped = mapping.map(error as never);
       return mapped instanceof ProblemError ? mapped : new ProblemError(mapped);
     }
+    const unavailable = databaseUnavailableErrorOf(error);
+    if (unavailable) return new ProblemError(databaseUnavailableProblem(unavailable));
     const limit = context.bodyLimitBytes ?? BODY_LIMIT_BYTES;
     return fromFastifyError(error, limit) ?? fromHttpException(error, limit) ?? ProblemError.internal();
   }
+}
+
+/** Seconds a client waits before sending a request again that PostgreSQL could not serve. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 every service answers when PostgreSQL cannot be used: one stable type, `Retry-After`, no internals in the
+ * detail (the cause is logged). A service whose own error means the same (a store it wraps) maps it here too.
+ */
+export function databaseUnavailableProblem(cause: unknown): ProblemInit {
+  return {
+    type: ProblemType.databaseUnavailable,
+    title: 'Database unavailable',
+    status: 503,
+    detail:
+      'The database cannot be reached right now; nothing was changed unless a repeat says so. Send it again.',
+    headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    cause,
+  };
 }
 
 /** The process-wide mappings the platform's exception filter uses. */

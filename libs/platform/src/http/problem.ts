@@ -20,6 +20,8 @@ export const ProblemType = {
   quotaExceeded: `${PROBLEM_TYPE_BASE}quota-exceeded`,
   internal: `${PROBLEM_TYPE_BASE}internal-error`,
   serviceUnavailable: `${PROBLEM_TYPE_BASE}service-unavailable`,
+  /** 503: PostgreSQL down, hung, out of connections or timing out; `Retry-After` says when to try again. */
+  databaseUnavailable: `${PROBLEM_TYPE_BASE}database-unavailable`,
 } as const;
 
 /** One field-level failure: a JSON pointer into the request part (`/offers/0/offerId`) and why. */

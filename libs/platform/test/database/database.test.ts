@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countQueries, createDatabase, databaseHealth, InvalidSchemaNameError } from '../../src/database';
+import {
+  countQueries,
+  createDatabase,
+  databaseHealth,
+  DatabaseUnavailableError,
+  InvalidSchemaNameError,
+} from '../../src/database';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { uniqueId } from '../../../../test/support/unique';
 
@@ -29,8 +35,12 @@ describe('createDatabase', () => {
     expect(current[0]!.s).toBe(schema);
   });
 
-  it('cancels statements running longer than statementTimeoutMs', async () => {
-    await expect(sql`select pg_sleep(1)`.execute(database.db)).rejects.toMatchObject({ code: '57014' });
+  it("cancels statements running longer than statementTimeoutMs (DatabaseUnavailableError, caused by the server's 57014)", async () => {
+    const error = await sql`select pg_sleep(1)`.execute(database.db).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).toMatchObject({ reason: 'statement-timeout', cause: { code: '57014' } });
+    // the connection stays usable
+    expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
   });
 
   it('rejects a schema name that is not a plain identifier', () => {
