@@ -18,7 +18,10 @@ import { uniqueId } from '../support/unique';
 // (asserted with a generous margin for a shared machine; the figures are printed).
 
 const DATABASE_UNAVAILABLE = 'https://cpq.dev/problems/database-unavailable';
-const DATABASE_ENV = {};
+/** Budgets small enough that a hung database is noticed quickly in the test. */
+const DATABASE_ENV = { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' };
+/** The bound a request waits for a hung database in this test: connect 1 s, a statement 1 s + 1 s grace, slack. */
+const HUNG_ANSWER_BOUND_MS = 12_000;
 const RECOVERY_BUDGET_MS = 2_000;
 /** Asserted: the budget with room for a busy 2-core machine. */
 const RECOVERY_ASSERTED_MS = 3 * RECOVERY_BUDGET_MS;
@@ -415,6 +418,42 @@ describe('every route with PostgreSQL in trouble (private server)', () => {
     console.log(`recovery after PostgreSQL down (ms): ${json(times)}`);
     expect(Object.entries(times).filter(([, ms]) => ms > RECOVERY_ASSERTED_MS)).toEqual([]);
   }, 120_000);
+
+  it('PostgreSQL hung: every route answers within a bound, the same way; readiness 503; back within 2 s', async () => {
+    await database.start();
+    await recoveryTimes(); // every pool holds open connections again: the hung server keeps them
+    database.pause();
+    const broken: string[] = [];
+    const slow: string[] = [];
+    let slowest = 0;
+    await Promise.all(
+      probes().map(async (probe) => {
+        const started = Date.now();
+        const response = await probe.send().catch((error: Error) => ({
+          status: 0,
+          headers: {},
+          text: error.message,
+          json: undefined,
+        }));
+        const elapsed = Date.now() - started;
+        slowest = Math.max(slowest, elapsed);
+        if (elapsed > HUNG_ANSWER_BOUND_MS) slow.push(`${probe.service} ${probe.route}: ${elapsed} ms`);
+        const why =
+          response.status === 0
+            ? `${probe.service} ${probe.route}: ${response.text}`
+            : brokenDuringOutage(probe, response);
+        if (why) broken.push(why);
+      }),
+    );
+    console.log(`slowest answer with PostgreSQL hung: ${slowest} ms`);
+    expect({ broken, slow }).toEqual({ broken: [], slow: [] });
+    for (const service of services.keys()) expect((await readiness(service)).status, service).toBe(503);
+
+    database.resume();
+    const times = await recoveryTimes();
+    console.log(`recovery after PostgreSQL hung (ms): ${json(times)}`);
+    expect(Object.entries(times).filter(([, ms]) => ms > RECOVERY_ASSERTED_MS)).toEqual([]);
+  }, 180_000);
 
   it('left the truth whole: one order per remembered capture, every catalog version whole', async () => {
     database.resume();

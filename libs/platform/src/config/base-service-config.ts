@@ -51,6 +51,18 @@ export const baseServiceConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// URL' })
     .default('postgres://postgres@127.0.0.1:5432/cpq'),
+  /** Connections each instance keeps to PostgreSQL at most. @default 10 */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Longest wait for a connection (a free one from the pool, or a new one, which a hung server accepts and never
+   * answers), ms; then 503. @default 5000
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * Longest a statement runs, ms: the server cancels it then (`statement_timeout`); a server that does not answer at
+   * all (hung) is given 1 s more, then the connection is dropped (client-side). Either way 503. @default 5000
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** Comma-separated `host:port` list. @default ['127.0.0.1:9092'] */
   KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
 });

@@ -29,8 +29,23 @@ describe('parseConfig with the base service schema', () => {
       LOG_LEVEL: 'info',
       AUTH_JWT_SECRET: SECRET,
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/cpq',
+      DATABASE_POOL_MAX: 10,
+      DATABASE_CONNECT_TIMEOUT_MS: 5000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 5000,
       KAFKA_BROKERS: ['a:1', 'b:2'],
     });
+  });
+
+  it('bounds the database budgets', () => {
+    expect(errorOf({ PORT: '1', AUTH_JWT_SECRET: SECRET, DATABASE_CONNECT_TIMEOUT_MS: '0' }).message).toMatch(
+      /^config error: DATABASE_CONNECT_TIMEOUT_MS: /,
+    );
+    expect(
+      errorOf({ PORT: '1', AUTH_JWT_SECRET: SECRET, DATABASE_STATEMENT_TIMEOUT_MS: 'soon' }).message,
+    ).toMatch(/^config error: DATABASE_STATEMENT_TIMEOUT_MS: /);
+    expect(errorOf({ PORT: '1', AUTH_JWT_SECRET: SECRET, DATABASE_POOL_MAX: '0' }).message).toMatch(
+      /^config error: DATABASE_POOL_MAX: /,
+    );
   });
 
   it('names a wrong number in one line', () => {

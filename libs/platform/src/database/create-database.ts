@@ -18,7 +18,16 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** Server-side `statement_timeout` for every statement: the server cancels it (the connection stays). @default 5000 */
   statementTimeoutMs?: number;
-  /** How long to wait for a connection from the pool or the server. @default 5000 */
+  /**
+   * Client-side: a statement with no answer after this long fails with `DatabaseUnavailableError('no-answer')` and
+   * its connection is destroyed (a hung server cannot enforce its own timeout). Longer than `statementTimeoutMs`, so
+   * a live server cancels first and keeps the connection. @default statementTimeoutMs + 1000
+   */
+  queryTimeoutMs?: number;
+  /**
+   * How long to wait for a connection: a free one from the pool, or a new one from the server (which a hung server
+   * accepts and never answers). @default 5000
+   */
   connectionTimeoutMs?: number;
   /** Idle connections are closed after this long. @default 30000 */
   idleTimeoutMs?: number;
@@ -29,7 +38,7 @@ export interface DatabaseOptions {
 /** A connected database: the typed query builder and the pool under it. */
 export interface Database<DB> {
   db: Kysely<DB>;
-  /** node-postgres's pool under `db`; errors of queries sent here directly are not typed. */
+  /** node-postgres's pool under `db`; queries sent here directly have no client-side timeout and untyped errors. */
   pool: pg.Pool;
   /** Destroys the query builder and ends the pool; idempotent. */
   close(): Promise<void>;
@@ -37,7 +46,8 @@ export interface Database<DB> {
 
 /**
  * A kysely instance over a `pg.Pool` for one service. Connections are lazy: nothing is contacted until the
- * first query (use `databaseHealth` to check readiness). A database that is unavailable fails statements with
+ * first query (use `databaseHealth` to check readiness). Every wait is bounded (`connectionTimeoutMs`,
+ * `statementTimeoutMs`, `queryTimeoutMs`), and a database that is down or hung fails statements with
  * `DatabaseUnavailableError` (see `BoundedPool`).
  */
 export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
@@ -61,7 +71,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   // instead of failing just that transaction. The pool discards such a client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const counting = queryCountingLog();
-  const bounded = new BoundedPool(pool);
+  const bounded = new BoundedPool(pool, options.queryTimeoutMs ?? statementTimeoutMs + 1000);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: bounded }), log: counting.log });
   let closing: Promise<void> | undefined;
   const database: Database<DB> = {

@@ -1,5 +1,6 @@
 import { RedisRuntime, RuntimeMetrics, redisConfigFromEnv, type RuntimeLogger } from '@cpq/redis-runtime';
 import type { Registry } from 'prom-client';
+import type { BaseServiceConfig } from '../config/base-service-config';
 import { createDatabase, type Database } from '../database/create-database';
 import type { EventsLogger } from '../events/events-logger';
 import { prometheusEventsMetrics, type EventsMetrics } from '../events/events-metrics';
@@ -15,7 +16,9 @@ export interface ServiceFoundationOptions {
   service: string;
   /** The service's PostgreSQL schema, holding its `outbox` and `inbox` tables. */
   schema: string;
-  config: { APP_ENV: string; DATABASE_URL: string; KAFKA_BROKERS: string[] };
+  config: { APP_ENV: string; DATABASE_URL: string; KAFKA_BROKERS: string[] } & Partial<
+    Pick<BaseServiceConfig, 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'>
+  >;
   registry: Registry;
   /** A pino logger (or anything with its info/warn/error/debug). */
   logger: EventsLogger & RuntimeLogger;
@@ -70,9 +73,17 @@ export class ServiceFoundation<Tables> {
       logger: options.logger,
       name: options.service,
     });
+    const { config } = options;
     const database = createDatabase<Tables>({
-      url: options.config.DATABASE_URL,
+      url: config.DATABASE_URL,
       applicationName: options.service,
+      ...(config.DATABASE_POOL_MAX === undefined ? {} : { poolMax: config.DATABASE_POOL_MAX }),
+      ...(config.DATABASE_CONNECT_TIMEOUT_MS === undefined
+        ? {}
+        : { connectionTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS }),
+      ...(config.DATABASE_STATEMENT_TIMEOUT_MS === undefined
+        ? {}
+        : { statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS }),
     });
     return new ServiceFoundation<Tables>(options, metrics, redis, database);
   }
