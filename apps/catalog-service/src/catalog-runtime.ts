@@ -1,5 +1,11 @@
 import { TOPICS } from '@cpq/contracts';
-import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  FencedJobRunner,
+  ServiceFoundation,
+  type Database,
+  type EventRetentionResult,
+  type EventsLogger,
+} from '@cpq/platform';
 import {
   HotKeyTracker,
   leaseFillLock,
@@ -36,7 +42,9 @@ export interface CatalogRuntime {
   readonly prewarmer: CatalogPrewarmer;
   /** The most-read offers per version: sampled reads tallied here, sent every CATALOG_HOT_KEYS_FLUSH_MS. */
   readonly hotOffers: HotKeyTracker;
-  /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
+  /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
+  purgeOldEvents(): Promise<EventRetentionResult | undefined>;
+  /** Starts the relay, the consumers (resolves once their groups are joined) and the retention purge's schedule. */
   startEvents(): Promise<void>;
   /** Registers something to close first when the runtime closes. */
   onClose(close: () => Promise<void>): void;
@@ -147,6 +155,23 @@ export async function openCatalogRuntime(
     },
   });
 
+  // The outbox and inbox retention purge: every instance schedules it (with the events), one runs it at a time, its
+  // deletes fenced in catalog.job_fences.
+  const purgeOldEvents = base.retainEvents(
+    new FencedJobRunner({
+      db: database.db,
+      schema: 'catalog',
+      leases: new RedisLeaseManager({
+        connection: redis.connection('rate'),
+        keys: redis.keys,
+        family: 'catalog-job-lease',
+        logger,
+      }),
+      logger,
+      registry,
+    }),
+  );
+
   return {
     config,
     redis,
@@ -156,6 +181,7 @@ export async function openCatalogRuntime(
     publisher,
     prewarmer,
     hotOffers,
+    purgeOldEvents,
     startEvents: () => base.startEvents(),
     onClose: (close) => base.onClose(close),
     close: () => base.close(),

@@ -2,6 +2,7 @@ import {
   FencedJobRunner,
   ServiceFoundation,
   type Database,
+  type EventRetentionResult,
   type EventsLogger,
   type JobContext,
 } from '@cpq/platform';
@@ -48,6 +49,9 @@ export interface ConfigRuntime {
   readonly jobs: FencedJobRunner;
   /** Runs the snapshot purge now if this instance gets the job (tests, operators): the rows purged, else undefined. */
   purgeNow(): Promise<number | undefined>;
+  /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
+  purgeOldEvents(): Promise<EventRetentionResult | undefined>;
+  /** Starts the relay and (with it) the outbox and inbox retention purge's schedule. */
   startEvents(): Promise<void>;
   onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
@@ -143,6 +147,10 @@ export async function openConfigRuntime(
       )
     : undefined;
 
+  // The outbox (and, unused here, inbox) retention purge: scheduled with the events, one instance at a time, its
+  // deletes fenced in config.job_fences like the snapshot purge's.
+  const purgeOldEvents = base.retainEvents(jobs);
+
   // Closing order (after the HTTP app has drained): the purge, then the snapshots still waiting (PostgreSQL is
   // closed after every owned part), then Redis and PostgreSQL.
   base.own(async () => scheduled?.stop());
@@ -161,6 +169,7 @@ export async function openConfigRuntime(
       const run = await jobs.runOnce(SNAPSHOT_PURGE_JOB, { ttlMs: PURGE_LEASE_TTL_MS }, purge);
       return run.ran ? run.value : undefined;
     },
+    purgeOldEvents,
     startEvents: () => base.startEvents(),
     onClose: (close) => base.onClose(close),
     close: () => base.close(),

@@ -4,6 +4,7 @@ import {
   IdempotentCommands,
   ServiceFoundation,
   type Database,
+  type EventRetentionResult,
   type EventsLogger,
   type JobContext,
 } from '@cpq/platform';
@@ -44,7 +45,9 @@ export interface OrderRuntime {
   readonly captureRateLimit: OrderCaptureRateLimit;
   /** The retention purge, one run now (tests, operators); `undefined` when another instance holds the lease. */
   purgeExpiredKeys(): Promise<number | undefined>;
-  /** Starts the relay, the consumers (resolves once their groups are joined) and the purge schedule. */
+  /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
+  purgeOldEvents(): Promise<EventRetentionResult | undefined>;
+  /** Starts the relay, the consumers (resolves once their groups are joined) and both purges' schedules. */
   startEvents(): Promise<void>;
   onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
@@ -149,6 +152,8 @@ export async function openOrderRuntime(
     purgeExpiredIdempotencyKeys(context, { batchSize: config.ORDER_RETENTION_PURGE_BATCH });
   let schedule: { stop(): Promise<void> } | undefined;
   base.own(async () => schedule?.stop());
+  // The outbox and inbox retention purge, on the same runner: scheduled with the events by the foundation.
+  const purgeOldEvents = base.retainEvents(jobs);
 
   return {
     config,
@@ -162,6 +167,7 @@ export async function openOrderRuntime(
       const run = await jobs.runOnce(IDEMPOTENCY_PURGE_JOB, purgeJob, purge);
       return run.ran ? run.value : undefined;
     },
+    purgeOldEvents,
     startEvents: async () => {
       await base.startEvents();
       if (config.ORDER_EVENTS) schedule ??= jobs.schedule(IDEMPOTENCY_PURGE_JOB, purgeJob, purge);

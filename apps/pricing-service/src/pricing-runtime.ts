@@ -1,5 +1,11 @@
 import { TOPICS } from '@cpq/contracts';
-import { ServiceFoundation, type Database, type EventsLogger } from '@cpq/platform';
+import {
+  FencedJobRunner,
+  ServiceFoundation,
+  type Database,
+  type EventRetentionResult,
+  type EventsLogger,
+} from '@cpq/platform';
 import {
   HotKeyTracker,
   NearCache,
@@ -49,6 +55,9 @@ export interface PricingRuntime {
   readonly rateLimits: PricingRateLimiters;
   readonly keys: PricingKeys;
   /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
+  /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
+  purgeOldEvents(): Promise<EventRetentionResult | undefined>;
+  /** Starts the relay, the consumers (resolves once their groups are joined) and the retention purge's schedule. */
   startEvents(): Promise<void>;
   /** Registers something to close first when the runtime closes. */
   onClose(close: () => Promise<void>): void;
@@ -183,6 +192,23 @@ export async function openPricingRuntime(
     afterCommit: async (event) => offerStatuses.changed(event.tenantId),
   });
 
+  // The outbox and inbox retention purge: every instance schedules it (with the events), one runs it at a time, its
+  // deletes fenced in pricing.job_fences.
+  const purgeOldEvents = base.retainEvents(
+    new FencedJobRunner({
+      db: database.db,
+      schema: 'pricing',
+      leases: new RedisLeaseManager({
+        connection: redis.connection('rate'),
+        keys: redis.keys,
+        family: 'pricing-job-lease',
+        logger,
+      }),
+      logger,
+      registry,
+    }),
+  );
+
   if (config.PRICING_CACHE) hotPrices.start();
   // The tracker's last flush still needs Redis; the bus after it.
   base.own(() => hotPrices.stop());
@@ -200,6 +226,7 @@ export async function openPricingRuntime(
     limiter,
     rateLimits,
     keys,
+    purgeOldEvents,
     startEvents: () => base.startEvents(),
     onClose: (close) => base.onClose(close),
     close: () => base.close(),

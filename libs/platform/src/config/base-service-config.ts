@@ -63,6 +63,20 @@ export const baseServiceConfigSchema = z.object({
    * all (hung) is given 1 s more, then the connection is dropped (client-side). Either way 503. @default 5000
    */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** Published outbox rows are deleted this long after their publication, hours. @default 168 (7 days) */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
+  /**
+   * Inbox rows are deleted this long after their event was handled, hours: keep it longer than the topics'
+   * retention (a group reset to the earliest offset replays what a topic still holds, and only the inbox row makes
+   * that replay harmless). @default 336 (14 days: twice Kafka's default 7)
+   */
+  INBOX_RETENTION_HOURS: z.coerce.number().int().min(24).max(8760).default(336),
+  /** How often an instance tries the outbox and inbox purge (one instance at a time runs it), ms. @default 600000 */
+  EVENT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  /** Rows per purge transaction. @default 1000 */
+  EVENT_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  /** Rows one purge run deletes per table at most (the rest waits for the next run). @default 100000 */
+  EVENT_RETENTION_MAX_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   /** Comma-separated `host:port` list. @default ['127.0.0.1:9092'] */
   KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
 });

@@ -32,6 +32,11 @@ describe('parseConfig with the base service schema', () => {
       DATABASE_POOL_MAX: 10,
       DATABASE_CONNECT_TIMEOUT_MS: 5000,
       DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      OUTBOX_RETENTION_HOURS: 168,
+      INBOX_RETENTION_HOURS: 336,
+      EVENT_RETENTION_INTERVAL_MS: 600000,
+      EVENT_RETENTION_BATCH: 1000,
+      EVENT_RETENTION_MAX_ROWS: 100000,
       KAFKA_BROKERS: ['a:1', 'b:2'],
     });
   });
@@ -45,6 +50,10 @@ describe('parseConfig with the base service schema', () => {
     ).toMatch(/^config error: DATABASE_STATEMENT_TIMEOUT_MS: /);
     expect(errorOf({ PORT: '1', AUTH_JWT_SECRET: SECRET, DATABASE_POOL_MAX: '0' }).message).toMatch(
       /^config error: DATABASE_POOL_MAX: /,
+    );
+    // an inbox kept less than a day would forget events Kafka can still deliver again
+    expect(errorOf({ PORT: '1', AUTH_JWT_SECRET: SECRET, INBOX_RETENTION_HOURS: '12' }).message).toMatch(
+      /^config error: INBOX_RETENTION_HOURS: /,
     );
   });
 

@@ -6,6 +6,12 @@ export {
   type OutboxTable,
 } from './outbox';
 export { createOutboxInboxTables, outboxInboxDdl } from './outbox-inbox-ddl';
+export {
+  EVENT_RETENTION_JOB,
+  purgeEventTables,
+  type EventRetentionOptions,
+  type EventRetentionResult,
+} from './event-retention';
 export { isInInbox, recordInInbox } from './inbox';
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './outbox-relay';
 export { backoffDelay, DEPENDENCY_RETRY_BACKOFF, type BackoffOptions } from './backoff';

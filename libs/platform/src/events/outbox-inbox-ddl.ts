@@ -9,6 +9,7 @@ import { assertSchemaName } from '../database/schema-name';
  * - `outbox`: one row per event, written in the transaction of the state change; the relay sets
  *   `published_at` once Kafka acknowledged it, counting failed sends in `attempts` / `last_error`.
  * - `inbox`: one row per (consumer group, event) handled, written in the handler's transaction.
+ * - `outbox_published_idx`, `inbox_received_idx`: what the retention purge (`purgeEventTables`) finds old rows by.
  */
 export function outboxInboxDdl(schema: string): string[] {
   const s = assertSchemaName(schema);
@@ -26,6 +27,7 @@ export function outboxInboxDdl(schema: string): string[] {
   last_error text
 )`,
     `create index outbox_pending_idx on ${s}.outbox (created_at) where published_at is null`,
+    `create index outbox_published_idx on ${s}.outbox (published_at) where published_at is not null`,
     `create table ${s}.inbox (
   consumer_group text not null,
   event_id uuid not null,
@@ -33,6 +35,7 @@ export function outboxInboxDdl(schema: string): string[] {
   received_at timestamptz not null default now(),
   primary key (consumer_group, event_id)
 )`,
+    `create index inbox_received_idx on ${s}.inbox (received_at)`,
   ];
 }
 

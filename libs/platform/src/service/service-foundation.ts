@@ -9,7 +9,14 @@ import {
   type BroadcastConsumerOptions,
   type InboxConsumerOptions,
 } from '../events/kafka-event-consumer';
+import {
+  EVENT_RETENTION_JOB,
+  purgeEventTables,
+  type EventRetentionOptions,
+  type EventRetentionResult,
+} from '../events/event-retention';
 import { OutboxRelay } from '../events/outbox-relay';
+import type { FencedJobRunner, ScheduledJob } from '../jobs/fenced-job-runner';
 
 export interface ServiceFoundationOptions {
   /** `catalog-service`: client names, consumer groups, the Redis connection names. */
@@ -17,7 +24,7 @@ export interface ServiceFoundationOptions {
   /** The service's PostgreSQL schema, holding its `outbox` and `inbox` tables. */
   schema: string;
   config: { APP_ENV: string; DATABASE_URL: string; KAFKA_BROKERS: string[] } & Partial<
-    Pick<BaseServiceConfig, 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'>
+    Pick<BaseServiceConfig, DatabaseVariable | EventRetentionVariable>
   >;
   registry: Registry;
   /** A pino logger (or anything with its info/warn/error/debug). */
@@ -30,13 +37,25 @@ export interface ServiceFoundationOptions {
 
 type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'metrics' | 'db' | 'schema'>;
 
+type DatabaseVariable = 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS';
+type EventRetentionVariable =
+  | 'OUTBOX_RETENTION_HOURS'
+  | 'INBOX_RETENTION_HOURS'
+  | 'EVENT_RETENTION_INTERVAL_MS'
+  | 'EVENT_RETENTION_BATCH'
+  | 'EVENT_RETENTION_MAX_ROWS';
+
+/** The retention purge's lease: long enough for a batch, kept alive while the run goes on. */
+const EVENT_RETENTION_LEASE_MS = 30_000;
+
 /**
  * What every service runs on: its Redis workloads, its PostgreSQL pool, the outbox relay of its schema and its
  * Kafka consumers, started together and closed in one order. A service's composition root opens one, builds its
  * own parts on top and hands over what must close with it.
  *
- * Closing order: what was registered with `onClose` (the app's own resources), the consumers, the relay, what was
- * registered with `own` (buses, trackers: they may still use Redis), then Redis and PostgreSQL.
+ * Closing order: what was registered with `onClose` (the app's own resources), the consumers and the retention
+ * purge, the relay, what was registered with `own` (buses, trackers: they may still use Redis), then Redis and
+ * PostgreSQL.
  */
 export class ServiceFoundation<Tables> {
   readonly kafka: { brokers: string[]; clientId: string };
@@ -46,6 +65,7 @@ export class ServiceFoundation<Tables> {
   private readonly closeFirst: (() => Promise<void>)[] = [];
   private readonly owned: (() => Promise<void>)[] = [];
   private eventsStarted = false;
+  private retention: { jobs: FencedJobRunner; schedule?: ScheduledJob } | undefined;
 
   private constructor(
     private readonly options: ServiceFoundationOptions,
@@ -116,6 +136,34 @@ export class ServiceFoundation<Tables> {
     return consumer;
   }
 
+  /**
+   * The retention purge of this schema's outbox and inbox (`purgeEventTables`: published outbox rows after
+   * `OUTBOX_RETENTION_HOURS`, inbox rows after `INBOX_RETENTION_HOURS`) as the job `event-retention` of `jobs`, the
+   * service's `FencedJobRunner` over this schema: `startEvents` schedules it every `EVENT_RETENTION_INTERVAL_MS` when
+   * events run in this process (one instance at a time runs it), `close` stops it. Returns one run now (tests,
+   * operators): what it deleted, or undefined when another instance holds the job.
+   */
+  retainEvents(jobs: FencedJobRunner): () => Promise<EventRetentionResult | undefined> {
+    this.retention = { jobs };
+    return async () => {
+      const run = await jobs.runOnce(EVENT_RETENTION_JOB, { ttlMs: EVENT_RETENTION_LEASE_MS }, (ctx) =>
+        purgeEventTables(ctx, this.retentionOptions()),
+      );
+      return run.ran ? run.value : undefined;
+    };
+  }
+
+  private retentionOptions(): EventRetentionOptions {
+    const { config } = this.options;
+    return {
+      schema: this.options.schema,
+      outboxRetentionHours: config.OUTBOX_RETENTION_HOURS ?? 168,
+      inboxRetentionHours: config.INBOX_RETENTION_HOURS ?? 336,
+      batchSize: config.EVENT_RETENTION_BATCH ?? 1_000,
+      maxRowsPerRun: config.EVENT_RETENTION_MAX_ROWS ?? 100_000,
+    };
+  }
+
   /** Closed after the consumers and the relay, before Redis and PostgreSQL (in registration order). */
   own(close: () => Promise<void>): void {
     this.owned.push(close);
@@ -126,17 +174,38 @@ export class ServiceFoundation<Tables> {
     this.closeFirst.push(close);
   }
 
-  /** Starts the relay and every consumer; resolves once they run (or retry in the background). Idempotent. */
+  /**
+   * Starts the relay, every consumer and the retention purge's schedule (`retainEvents`); resolves once they run (or
+   * retry in the background). Idempotent.
+   */
   async startEvents(): Promise<void> {
     if (!this.options.events || this.eventsStarted) return;
     this.eventsStarted = true;
     this.relay.start();
+    if (this.retention) {
+      const logger = this.options.logger;
+      this.retention.schedule = this.retention.jobs.schedule(
+        EVENT_RETENTION_JOB,
+        {
+          intervalMs: this.options.config.EVENT_RETENTION_INTERVAL_MS ?? 600_000,
+          ttlMs: EVENT_RETENTION_LEASE_MS,
+        },
+        async (ctx) => {
+          const purged = await purgeEventTables(ctx, this.retentionOptions());
+          if (purged.outbox + purged.inbox > 0) logger.info({ ...purged }, 'outbox and inbox rows purged');
+          return purged;
+        },
+      );
+    }
     await Promise.all(this.consumers.map((consumer) => consumer.start()));
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.closeFirst.map((close) => close()));
-    await Promise.allSettled(this.consumers.map((consumer) => consumer.stop()));
+    await Promise.allSettled([
+      ...this.consumers.map((consumer) => consumer.stop()),
+      this.retention?.schedule?.stop(),
+    ]);
     await this.relay.stop();
     for (const close of this.owned) {
       // One part failing to close must not keep Redis and PostgreSQL open.

@@ -45,6 +45,7 @@ describe('aclRulesFor', () => {
   it('narrows to one workload: the rate server sees only the leases and counters', () => {
     const rules = aclRulesFor(registry, { service: 'pricing-service', env: 'prod', workload: 'rate' });
     expect(rules.filter((r) => r.startsWith('~')).sort()).toEqual([
+      '~prod:pricing-service:*:lease:job:*',
       '~prod:pricing-service:*:lease:prewarm:*',
       '~prod:pricing-service:*:rate:limit:*',
     ]);

@@ -1,0 +1,31 @@
+import { type Kysely, sql } from 'kysely';
+
+// Migrations are frozen in time: they take Kysely<any>, never the app's current table types.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The outbox and inbox retention purge (the platform's purgeEventTables, job `event-retention`) finds published
+// outbox rows by `published_at` and inbox rows by `received_at`: an index for each, so a batch reads only the rows it
+// deletes however large the tables have grown. And `job_fences`: the fence of pricing-service's fenced jobs (the
+// platform's FencedJobRunner), the purge among them.
+const STATEMENTS = [
+  `create table pricing.job_fences (
+    job_name text primary key,
+    fencing_token bigint not null,
+    claimed_at timestamptz not null default now()
+  )`,
+  `create index outbox_published_idx on pricing.outbox (published_at) where published_at is not null`,
+  `create index inbox_received_idx on pricing.inbox (received_at)`,
+];
+
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const statement of STATEMENTS) await sql.raw(statement).execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const statement of [
+    'drop index pricing.inbox_received_idx',
+    'drop index pricing.outbox_published_idx',
+    'drop table pricing.job_fences',
+  ])
+    await sql.raw(statement).execute(db);
+}
