@@ -27,7 +27,8 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     sourceOfTruth: 'PostgreSQL catalog.catalog_versions (current flag)',
     format: 'json',
     schemaVersion: 1,
-    invalidation: 'short TTL + tombstone (fences out older fills) and near-cache eviction on cpq.catalog.published.v1',
+    invalidation:
+      'short TTL + tombstone (fences out older fills) and near-cache eviction on cpq.catalog.published.v1',
     timeoutMs: CACHE_TIMEOUT_MS,
     fallback: 'read PostgreSQL',
     sensitivity: 'internal',
@@ -159,7 +160,8 @@ export const PLATFORM_KEY_FAMILIES: readonly KeyFamily[] = [
     sourceOfTruth: 'PostgreSQL pricing.price_book_versions (current flag)',
     format: 'json',
     schemaVersion: 1,
-    invalidation: 'short TTL + tombstone (fences out older fills) and near-cache eviction on cpq.pricebook.published.v1',
+    invalidation:
+      'short TTL + tombstone (fences out older fills) and near-cache eviction on cpq.pricebook.published.v1',
     timeoutMs: CACHE_TIMEOUT_MS,
     fallback: 'read PostgreSQL',
     sensitivity: 'internal',
