@@ -99,10 +99,11 @@ export async function startKafkaProcess(options: KafkaProcessOptions = {}): Prom
     return child;
   };
 
-  // A cluster id is 16 random bytes in URL-safe base64 without padding (what StorageTool random-uuid prints).
+  // A cluster id is 16 random bytes in URL-safe base64 without padding (what StorageTool random-uuid prints). It can
+  // start with '-', which the tool's parser takes for an option unless it is joined to its flag with '='.
   const clusterId = randomBytes(16).toString('base64url');
   const format = java(
-    ['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props],
+    ['kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${clusterId}`, '-c', props],
     'format.log',
   );
   const formatted = await new Promise<number | null>((resolve) => format.once('exit', resolve));
