@@ -57,6 +57,7 @@ export { LOG_CONTEXT, logContextOf, type RequestLogContext } from './observabili
 
 // health and metrics
 export { METRICS_REGISTRY } from './observability/http-metrics';
+export { registerProcessMetrics } from './observability/process-metrics';
 export {
   HEALTH_INDICATORS,
   HealthIndicatorRegistry,
