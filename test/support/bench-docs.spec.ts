@@ -7,6 +7,7 @@ import {
   replaceGenerated,
 } from './bench-docs';
 import type { BenchReport } from './bench-report';
+import type { SoakCensus } from './soak-report';
 
 const catalog: BenchReport = {
   name: 'catalog',
@@ -103,6 +104,75 @@ const runtime: BenchReport = {
   nonDefaultKnobs: ['BENCH_ROUNDS=1 (default 3)'],
 };
 
+const soakCensus = (atS: number, keys: number): SoakCensus => ({
+  atS,
+  requests: atS * 150,
+  ledger: {
+    tenants: 3,
+    catalogPublishes: 3,
+    priceBookPublishes: 3,
+    offerVersionPairs: 0,
+    pages: 0,
+    priceInputVersionPairs: 0,
+    priceEntryVersionPairs: 0,
+    configOfferVersionPairs: 0,
+    pricingSubjects: 3,
+    configUsers: 0,
+    captureSubjects: 0,
+    sessionsCreated: 0,
+    finalizes: 0,
+    captureKeys: keys,
+  },
+  servers: (['cache', 'rate', 'session'] as const).map((workload) => ({
+    workload,
+    usedMemoryBytes: 2 * 1024 * 1024,
+    keys,
+    evictedKeys: 0,
+    strayKeys: 0,
+    strayWithoutTtl: 0,
+  })),
+  families: [
+    { family: 'order-idempotency', workload: 'session', keys, withoutTtl: 0, estimatedBytes: keys * 1024 },
+  ],
+});
+
+const soak: BenchReport = {
+  ...catalog,
+  name: 'soak',
+  title: 'soak: 10 min',
+  ratios: [],
+  fixedLoad: undefined,
+  notes: undefined,
+  checks: [
+    { name: 'answers 5xx', value: 0, expected: '0', met: true },
+    { name: 'keys without a TTL', value: 2, expected: '0', met: false },
+  ],
+  soak: {
+    minutes: 10,
+    trafficSeconds: 600,
+    offeredReqPerSec: 150,
+    achievedReqPerSec: 149.9,
+    censuses: [soakCensus(0, 0), soakCensus(300, 1500), soakCensus(600, 3000)],
+    instances: [
+      {
+        name: 'order-service #0',
+        cpuSeconds: 42,
+        idleCpuShare: 0.02,
+        samples: [0, 300, 600].map((atS) => ({
+          atS,
+          rssBytes: 200 * 1024 * 1024,
+          heapUsedBytes: 50 * 1024 * 1024,
+          heapTotalBytes: 80 * 1024 * 1024,
+          externalBytes: 4 * 1024 * 1024,
+          eventLoopDelayP99Ms: 1.5,
+        })),
+      },
+    ],
+    errors: [],
+    machine: { loadAvg1: { min: 1, median: 2, max: 3 }, cpuBusyShare: 0.5, soakProcessesCpuShare: 0.3 },
+  },
+};
+
 describe('bench docs rendering', () => {
   it('renders a report section: provenance, contenders, ratios with targets and rounds, fixed load, checks', () => {
     const section = renderReportSection(catalog);
@@ -158,6 +228,29 @@ describe('bench docs rendering', () => {
     expect(summary).not.toContain('service / bare A');
     expect(summary).not.toContain('15,000');
     expect(renderBenchmarksDoc([catalog])).toContain('| service / bare A | 0.80x | reference |');
+  });
+});
+
+describe('the soak in the docs', () => {
+  it('renders the per-family table at start, middle and end, the servers, the instances and the errors', () => {
+    const section = renderReportSection(soak);
+    expect(section).toContain(
+      'Redis keys and estimated memory per key family (start 0 s, middle 300 s, end 600 s):',
+    );
+    expect(section).toContain(
+      '| order-idempotency | session | 0 | 1,500 | 3,000 | 3,000 | 0.0 KiB | 1.5 MiB | 2.9 MiB | 0 |',
+    );
+    expect(section).toContain('| catalog-offer | cache | 0 | 0 | 0 | 0 |');
+    expect(section).toContain('| session | 2.0 | 2.0 | 2.0 | 0 | 1,500 | 3,000 |');
+    expect(section).toContain(
+      '| order-service #0 | 200.0 | 200.0 | 200.0 | 200.0 | 200.0 | 50.0 | 50.0 | 50.0 | 0.0 | 1.5 | 1.5 | 1.5 | 1.5 | 42 | 2.0 |',
+    );
+    expect(section).toContain('| (none) |  | 0 |');
+  });
+
+  it('counts the checks of a bench without a targeted ratio in the README summary', () => {
+    expect(renderReadmeSummary([catalog, soak])).toContain('Checks: soak 1 of 2 checks met (**1 missed**).');
+    expect(renderReadmeSummary([catalog])).not.toContain('Checks:');
   });
 });
 

@@ -2,9 +2,10 @@
 // the benches wrote (`.data/bench/<name>.json`, see bench-report.ts). Pure: reading and writing files is
 // scripts/generate-bench-docs.ts (`npm run docs:bench`).
 import { formatRatio, type BenchReport } from './bench-report';
+import { soakTables } from './soak-tables';
 
 /** Benches in this order first, any other after them by name. */
-const ORDER = ['runtime', 'catalog', 'pricing', 'config', 'order'];
+const ORDER = ['runtime', 'catalog', 'pricing', 'config', 'order', 'soak'];
 
 export function sortReports(reports: readonly BenchReport[]): BenchReport[] {
   const rank = (name: string) => {
@@ -162,6 +163,10 @@ export function renderReportSection(report: BenchReport): string {
   }
   for (const note of report.notes ?? []) lines.push(`- ${note}`);
   if (report.notes?.length) lines.push('');
+  if (report.soak) {
+    for (const t of soakTables(report.soak))
+      lines.push(`${t.title}:`, '', ...table(t.header, t.rows, t.right), '');
+  }
   return lines.join('\n');
 }
 
@@ -171,8 +176,9 @@ export function renderBenchmarksDoc(reports: readonly BenchReport[]): string {
 }
 
 /**
- * The README's short table: the ratios that have a target (met or missed), then when each bench ran. Every other
- * ratio, every contender and the latency at a fixed offered load are in docs/benchmarks.md.
+ * The README's short table: the ratios that have a target (met or missed), then how many checks each bench without
+ * such a ratio met (the soak), then when each bench ran. Every other ratio, every contender, every check and the
+ * latency at a fixed offered load are in docs/benchmarks.md.
  */
 export function renderReadmeSummary(reports: readonly BenchReport[]): string {
   const sorted = sortReports(reports);
@@ -198,6 +204,15 @@ export function renderReadmeSummary(reports: readonly BenchReport[]): string {
       : '';
     return `${r.name} ${when(r.startedAt)}${commit}${quick}`;
   });
+  const checked = sorted.filter((r) => r.checks?.length && !r.ratios.some((x) => x.target !== undefined));
+  if (checked.length) {
+    const counts = checked.map((r) => {
+      const met = r.checks!.filter((c) => c.met).length;
+      const missed = r.checks!.length - met;
+      return `${r.name} ${met} of ${r.checks!.length} checks met${missed ? ` (**${missed} missed**)` : ''}`;
+    });
+    lines.push('', `Checks: ${counts.join('; ')}.`);
+  }
   lines.push('', `Runs: ${runs.join('; ')}.`);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { SoakSection } from './soak-report';
 
 export const BENCH_REPORT_DIR = resolve(__dirname, '../../.data/bench');
 
@@ -89,6 +90,8 @@ export interface BenchReport {
   fixedLoad?: FixedLoadResult[];
   checks?: BenchCheck[];
   notes?: string[];
+  /** The soak's figures over time (bench:soak only): censuses, service samples, errors, the machine. */
+  soak?: SoakSection;
   /** Knobs set to other than their default (`NAME=value (default x)`): such a run is a quick check. */
   nonDefaultKnobs?: string[];
 }

@@ -1,0 +1,89 @@
+// How many keys each Redis key family may hold after a given soak workload: the key space the workload's requests
+// can have addressed (docs/capacity.md's "keys alive at once", made exact for what the soak sent). A family over its
+// bound holds keys no entity of the workload accounts for: keys that grow with requests, a leak. Pure: the soak
+// (test/soak/soak.bench.ts) evaluates it, the spec keeps it complete.
+
+/** What the soak's workload had touched when a census ran, over every tenant (counted when requests are built). */
+export interface LedgerCounts {
+  tenants: number;
+  /** Catalog publishes sent (the set-up's first version included). */
+  catalogPublishes: number;
+  priceBookPublishes: number;
+  /** Σ over tenants: offers read (directly, in a page, or validated by config-service) x catalog versions. */
+  offerVersionPairs: number;
+  /** Distinct (version, limit, cursor) of every page requested. */
+  pages: number;
+  /** Σ over tenants: distinct calculation inputs x price book versions. */
+  priceInputVersionPairs: number;
+  /** Σ over tenants: distinct (offer, currency) calculated x price book versions. */
+  priceEntryVersionPairs: number;
+  /** Σ over tenants: offers selected in a session x catalog versions. */
+  configOfferVersionPairs: number;
+  /** Users who calculated a price, plus the tenants (the pricing limit has a tenant and a user dimension). */
+  pricingSubjects: number;
+  configUsers: number;
+  captureSubjects: number;
+  sessionsCreated: number;
+  finalizes: number;
+  /** Distinct Idempotency-Keys sent (each a new order). */
+  captureKeys: number;
+}
+
+export interface FamilyBound {
+  bound: (c: LedgerCounts) => number;
+  /** What bounds it, in the report's words. */
+  why: string;
+}
+
+/** Background jobs one instance runs at a time (config's snapshot purge, order's idempotency purge): one each. */
+const JOBS_PER_SERVICE = 1;
+
+/** Every declared key family (channels apart) and its bound. The spec fails when a family is missing here. */
+export const SOAK_FAMILY_BOUNDS: Readonly<Record<string, FamilyBound>> = {
+  'catalog-current': { bound: (c) => c.tenants, why: 'tenants' },
+  'catalog-offer': { bound: (c) => c.offerVersionPairs, why: 'offers read x catalog versions' },
+  'catalog-offer-page': { bound: (c) => c.pages, why: 'distinct pages requested' },
+  'catalog-hot-offers': { bound: (c) => c.catalogPublishes, why: 'catalog versions' },
+  'catalog-fill-lease': {
+    // a holder and a fence key per cache key filled (pointer, offer or page) within the fence's 30 s
+    bound: (c) => 2 * (c.tenants + c.offerVersionPairs + c.pages),
+    why: '2 x catalog cache keys (pointer, offers, pages)',
+  },
+  'catalog-prewarm-lease': { bound: (c) => 2 * c.catalogPublishes, why: '2 x catalog versions' },
+  'catalog-event-dedup': { bound: (c) => c.catalogPublishes, why: 'catalog events (consumer prewarm)' },
+  'pricebook-current': { bound: (c) => c.tenants, why: 'tenants' },
+  'pricebook-entry': {
+    bound: (c) => c.priceEntryVersionPairs,
+    why: '(offer, currency) calculated x price book versions',
+  },
+  price: { bound: (c) => c.priceInputVersionPairs, why: 'distinct calculation inputs x price book versions' },
+  'price-hot-keys': { bound: (c) => c.priceBookPublishes, why: 'price book versions' },
+  'pricing-prewarm-lease': { bound: (c) => 2 * c.priceBookPublishes, why: '2 x price book versions' },
+  'pricing-rate-limit': {
+    bound: (c) => c.pricingSubjects,
+    why: 'tenants + users calculating (one window each)',
+  },
+  'pricing-event-dedup': {
+    bound: (c) => c.priceBookPublishes + c.catalogPublishes,
+    why: 'price book events (prewarm) + catalog events (offer-status)',
+  },
+  'config-session': { bound: (c) => c.sessionsCreated, why: 'sessions created' },
+  'config-catalog-offer': {
+    bound: (c) => c.configOfferVersionPairs,
+    why: 'offers selected x catalog versions',
+  },
+  'config-purge-lease': { bound: () => 2 * JOBS_PER_SERVICE, why: 'holder + fence of the purge job' },
+  'config-rate-limit': { bound: (c) => c.configUsers, why: 'users updating selections' },
+  'config-event-dedup': { bound: () => 0, why: 'config-service consumes no event' },
+  'order-idempotency': { bound: (c) => c.captureKeys, why: 'distinct Idempotency-Keys' },
+  'order-capture-rate-limit': { bound: (c) => c.captureSubjects, why: 'users capturing' },
+  'order-event-dedup': { bound: (c) => c.finalizes, why: 'configuration events (finalizes)' },
+  'order-view': { bound: (c) => c.captureKeys, why: 'orders captured' },
+  'order-job-lease': { bound: () => 2 * JOBS_PER_SERVICE, why: 'holder + fence of the purge job' },
+};
+
+/**
+ * The most members a hot-key sorted set may hold: HotKeyTracker keeps 200 by default (both services use it) and
+ * trims a set back to that once it reaches twice as many, so a set never holds more than 2 x 200 - 1.
+ */
+export const HOT_SET_MAX_MEMBERS = 2 * 200 - 1;
