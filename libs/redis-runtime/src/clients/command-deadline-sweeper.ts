@@ -47,6 +47,11 @@ interface Bookmark {
  * INFO for the metrics scrape) wait in a FIFO per budget with their deadline, and the queue walk steps over them.
  * The walk resumes after the last command it finished, so a stall costs each sweep only the commands sent since
  * the last one, however many stale ones wait for the socket to close.
+ *
+ * A budget bounds the wait for Redis, not this process's own delays: when the process was busy past a budget (a
+ * long handler, a CPU taken by other processes), the reply may be waiting in the socket, and the timers phase the
+ * sweep runs in comes before the I/O that would read it. So a sweep that finds a command overdue (or the connection
+ * stuck) acts only after one pass of I/O (`setImmediate`), on the commands still unanswered then.
  */
 export class CommandDeadlineSweeper {
   /** When the sweep first saw a command of the connection's budget, or the deadline of one with its own. */
@@ -65,6 +70,8 @@ export class CommandDeadlineSweeper {
   private intervalMs: number;
   private timer: NodeJS.Timeout;
   private closed = false;
+  /** A sweep found something overdue; it is enforced once the pending I/O has been read. */
+  private enforcing = false;
 
   constructor(
     private readonly client: Redis,
@@ -127,16 +134,43 @@ export class CommandDeadlineSweeper {
 
   private sweep(): void {
     const now = performance.now();
-    // First, so that a command with a short budget of its own fails before an older one with a longer budget.
-    this.rejectOwnDeadlines(now);
     const queue = this.queue();
-    if (!queue || queue.length === 0) {
-      this.head = undefined;
-      return;
+    if (!queue || queue.length === 0) this.head = undefined;
+    else {
+      this.stamp(queue, now);
+      this.trackHead(queue, now);
     }
-    this.stamp(queue, now);
-    this.dropIfStuck(queue, now);
-    this.rejectOverdue(queue, now);
+    if (this.enforcing || !this.due(queue, now)) return;
+    this.enforcing = true;
+    setImmediate(() => {
+      this.enforcing = false;
+      if (this.closed) return;
+      // First, so that a command with a short budget of its own fails before an older one with a longer budget.
+      this.rejectOwnDeadlines(now);
+      const current = this.queue();
+      if (!current || current.length === 0) return;
+      this.dropIfStuck(current, now);
+      this.rejectOverdue(current, now);
+    });
+  }
+
+  /** Whether, as of `now`, a command has outlived its budget or the connection looks stuck. */
+  private due(queue: CommandQueue | undefined, now: number): boolean {
+    for (const pending of this.ownDeadlines.values()) {
+      for (const { command, deadline } of pending) {
+        if (command.isResolved) continue;
+        if (now >= deadline) return true;
+        break;
+      }
+    }
+    if (!queue || queue.length === 0) return false;
+    if (now - this.headSince >= this.stuckAfterMs && this.dropRequestedFor !== this.head) return true;
+    for (let i = indexOf(queue, this.walked) + 1; i < queue.length; i++) {
+      const seen = this.seen.get(queue.peekAt(i)?.command ?? {});
+      if (typeof seen === 'number') return now - seen >= this.budgetMs;
+      if (seen === undefined) return false;
+    }
+    return false;
   }
 
   private stamp(queue: CommandQueue, now: number): void {
@@ -148,6 +182,14 @@ export class CommandDeadlineSweeper {
     this.stamped.command = queue.peekAt(this.stamped.index)?.command;
   }
 
+  /** The oldest command awaiting a reply, and since when the sweep has seen it there. */
+  private trackHead(queue: CommandQueue, now: number): void {
+    const head = queue.peekAt(0)?.command;
+    if (head === this.head) return;
+    this.head = head;
+    this.headSince = now;
+  }
+
   /**
    * A hung server (or a half-open socket) keeps the connection "ready" while nothing comes back: when the oldest
    * command has waited `stuckAfterMs` without any reply arriving, drop the socket. ioredis then fails everything
@@ -156,11 +198,8 @@ export class CommandDeadlineSweeper {
    */
   private dropIfStuck(queue: CommandQueue, now: number): void {
     const head = queue.peekAt(0)?.command;
-    if (head !== this.head) {
-      this.head = head;
-      this.headSince = now;
-      return;
-    }
+    // a reply read since the sweep moved the head: not stuck
+    if (head !== this.head) return;
     // Once per stuck command: every further request meanwhile would add a timer and a close listener to it.
     if (now - this.headSince < this.stuckAfterMs || this.dropRequestedFor === head) return;
     this.dropRequestedFor = head;

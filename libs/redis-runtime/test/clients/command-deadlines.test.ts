@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineExceeded } from '../../src/clients/command-deadline-sweeper';
 import { connectClient, createRedisClient } from '../../src/clients/redis-client-factory';
@@ -219,3 +221,93 @@ describe('command budgets on a hung server (private redis-server, production bud
     }
   });
 });
+
+describe('a reply that arrives while this process is busy past the budget (private redis-server, DEBUG SLEEP)', () => {
+  let redis: RedisProcess;
+  let blocker: Redis;
+  let peer: { socket: net.Socket; close(): Promise<void> };
+  const opened: RedisConnection[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisProcess({ args: ['--enable-debug-command', 'yes'] });
+    blocker = new Redis(redis.url);
+    peer = await delayedEchoPeer();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.splice(0).map((c) => c.close()));
+    blocker?.disconnect();
+    await peer?.close();
+    await redis?.stop();
+  });
+
+  /**
+   * Redis answers the command `redisMs` after it is sent (another connection's DEBUG SLEEP holds the server), within
+   * the budget; `stallAtMs` after sending, another socket's data arrives and its handler keeps this process busy for
+   * `stallMs`, past the budget. The reply reaches the socket during the stall, so the timers phase that follows runs
+   * before the I/O that would resolve the command.
+   */
+  async function replyDuringStall(
+    workload: Workload,
+    familyName: string,
+    timings: { redisMs: number; stallAtMs: number; stallMs: number },
+  ) {
+    const connection = await productionConnection(redis.url, workload);
+    opened.push(connection);
+    const key = keys.key(familyName, 't1', 'k');
+    expect(await connection.observe('ping', undefined, (c) => c.ping())).toBe('PONG');
+    const results: { error: unknown; staged: boolean }[] = [];
+    for (let trial = 0; trial < 8; trial++) {
+      void blocker.call('debug', 'sleep', String(timings.redisMs / 1000));
+      await new Promise((r) => setImmediate(r)); // the DEBUG SLEEP reaches Redis first
+      const reply = timed(connection.observe('get', key.family, (c) => c.get(key.key)));
+      let staged = false;
+      peer.socket.once('data', () => {
+        // staged: the command still waits for its reply when the stall begins
+        staged = queueOf(connection).length > 0;
+        const until = performance.now() + timings.stallMs;
+        while (performance.now() < until) {
+          // busy: a long handler, or a CPU taken by other processes
+        }
+      });
+      peer.socket.write(`${timings.stallAtMs}\n`);
+      const { error } = await reply;
+      results.push({ error, staged });
+      await sleep(timings.redisMs);
+    }
+    const staged = results.filter((r) => r.staged);
+    expect(staged.length, 'trials whose stall began before the reply').toBeGreaterThan(0);
+    expect(staged.map((r) => (r.error as Error | undefined)?.message ?? 'answered')).toEqual(
+      staged.map(() => 'answered'),
+    );
+  }
+
+  it("resolves a command of the workload's budget whose reply came in time, however late this process reads it", async () => {
+    // session: 30 ms, swept every 7 ms; Redis answers at 20 ms; busy from 12 ms (a sweep has seen the command) to 160
+    await replyDuringStall('session', 'budget-session', { redisMs: 20, stallAtMs: 12, stallMs: 150 });
+  });
+
+  it('resolves a command with a budget of its own (a family) whose reply came in time, however late it is read', async () => {
+    // the family's 400 ms; Redis answers at 200 ms; busy from 100 ms to 600 ms
+    await replyDuringStall('cache', 'budget-long', { redisMs: 200, stallAtMs: 100, stallMs: 500 });
+  });
+});
+
+/** A loopback server that, sent `<ms>\n`, answers one byte `ms` later: data arriving at a chosen moment. */
+async function delayedEchoPeer(): Promise<{ socket: net.Socket; close(): Promise<void> }> {
+  const server = net.createServer((s) =>
+    s.on('data', (data) => {
+      for (const line of data.toString().split('\n').filter(Boolean))
+        setTimeout(() => s.write('x'), Number(line));
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return {
+    socket,
+    close: async () => {
+      socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
