@@ -35,8 +35,11 @@ export interface FamilyBound {
   why: string;
 }
 
-/** Background jobs one instance runs at a time (config's snapshot purge, order's idempotency purge): one each. */
-const JOBS_PER_SERVICE = 1;
+/**
+ * Fenced jobs per service (one lease, holder + fence, each): every service's event retention, plus config-service's
+ * snapshot purge and order-service's idempotency purge.
+ */
+const JOBS = { catalog: 1, pricing: 1, config: 2, order: 2 };
 
 /** Every declared key family (channels apart) and its bound. The spec fails when a family is missing here. */
 export const SOAK_FAMILY_BOUNDS: Readonly<Record<string, FamilyBound>> = {
@@ -50,6 +53,7 @@ export const SOAK_FAMILY_BOUNDS: Readonly<Record<string, FamilyBound>> = {
     why: '2 x catalog cache keys (pointer, offers, pages)',
   },
   'catalog-prewarm-lease': { bound: (c) => 2 * c.catalogPublishes, why: '2 x catalog versions' },
+  'catalog-job-lease': { bound: () => 2 * JOBS.catalog, why: 'holder + fence of the event retention job' },
   'catalog-event-dedup': { bound: (c) => c.catalogPublishes, why: 'catalog events (consumer prewarm)' },
   'pricebook-current': { bound: (c) => c.tenants, why: 'tenants' },
   'pricebook-entry': {
@@ -59,6 +63,7 @@ export const SOAK_FAMILY_BOUNDS: Readonly<Record<string, FamilyBound>> = {
   price: { bound: (c) => c.priceInputVersionPairs, why: 'distinct calculation inputs x price book versions' },
   'price-hot-keys': { bound: (c) => c.priceBookPublishes, why: 'price book versions' },
   'pricing-prewarm-lease': { bound: (c) => 2 * c.priceBookPublishes, why: '2 x price book versions' },
+  'pricing-job-lease': { bound: () => 2 * JOBS.pricing, why: 'holder + fence of the event retention job' },
   'pricing-rate-limit': {
     bound: (c) => c.pricingSubjects,
     why: 'tenants + users calculating (one window each)',
@@ -72,14 +77,19 @@ export const SOAK_FAMILY_BOUNDS: Readonly<Record<string, FamilyBound>> = {
     bound: (c) => c.configOfferVersionPairs,
     why: 'offers selected x catalog versions',
   },
-  'config-purge-lease': { bound: () => 2 * JOBS_PER_SERVICE, why: 'holder + fence of the purge job' },
+  'config-purge-lease': {
+    bound: () => 2 * JOBS.config,
+    why: 'holder + fence of the snapshot purge and the event retention jobs',
+  },
   'config-rate-limit': { bound: (c) => c.configUsers, why: 'users updating selections' },
-  'config-event-dedup': { bound: () => 0, why: 'config-service consumes no event' },
   'order-idempotency': { bound: (c) => c.captureKeys, why: 'distinct Idempotency-Keys' },
   'order-capture-rate-limit': { bound: (c) => c.captureSubjects, why: 'users capturing' },
   'order-event-dedup': { bound: (c) => c.finalizes, why: 'configuration events (finalizes)' },
   'order-view': { bound: (c) => c.captureKeys, why: 'orders captured' },
-  'order-job-lease': { bound: () => 2 * JOBS_PER_SERVICE, why: 'holder + fence of the purge job' },
+  'order-job-lease': {
+    bound: () => 2 * JOBS.order,
+    why: 'holder + fence of the idempotency purge and the event retention jobs',
+  },
 };
 
 /**
