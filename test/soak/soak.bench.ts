@@ -295,7 +295,7 @@ async function main(): Promise<void> {
     const m = section.machine;
     writeBenchReport({
       name: 'soak',
-      title: `soak: ${MINUTES} min of mixed traffic at ${RPS} req/s over the four services`,
+      title: `${MINUTES} min of mixed traffic at ${RPS} req/s over the four services`,
       startedAt: new Date(t0).toISOString(),
       unit: 'req/s',
       method:
