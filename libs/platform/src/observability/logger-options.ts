@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions, Logger as PinoBaseLogger } from 'pino';
 import type { RuntimeLogger } from '@cpq/redis-runtime';
+import { errorSerializer } from './error-serializer';
 import { logContextOf, requestContext } from './request-log-context';
 import type { RequestLineWriter } from './request-line';
 
@@ -26,12 +27,16 @@ const REDACTED_PATHS = [
   'headers["idempotency-key"]',
 ];
 
-/** The pino options every logger of a service shares: level, service, redaction, the request id of the moment. */
+/**
+ * The pino options every logger of a service shares: level, service, redaction, errors without PostgreSQL's row
+ * values (`errorSerializer`), the request id of the moment.
+ */
 export function pinoOptions(input: LoggerOptionsInput): LoggerOptions {
   return {
     level: input.level,
     base: { service: input.service },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: errorSerializer },
     // Every line written while a request is handled carries its id (set by the request context hook).
     mixin: () => {
       const context = requestContext.getStore();

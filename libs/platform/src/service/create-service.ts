@@ -11,6 +11,7 @@ import { kafkaHealthIndicator } from '../events/kafka-health';
 import { createServiceApp } from '../http/create-service-app';
 import type { FastRoute } from '../http/fast-route';
 import { redisHealthIndicators, type HealthIndicator } from '../observability/health-indicators';
+import { pinoOptions } from '../observability/logger-options';
 import { registerProcessMetrics } from '../observability/process-metrics';
 
 /** What `createService` needs of a service's runtime (its composition root, usually on a `ServiceFoundation`). */
@@ -55,7 +56,7 @@ export async function createService<C extends BaseServiceConfig, R extends Servi
   input.registerProblems?.();
   const registry = new Registry();
   registerProcessMetrics(registry);
-  const logger = pino({ level: config.LOG_LEVEL, base: { service } }, input.logStream ?? process.stdout);
+  const logger = pino(pinoOptions({ service, level: config.LOG_LEVEL }), input.logStream ?? process.stdout);
   const runtime = await input.openRuntime(config, registry, logger, input.env);
   const kafka = kafkaHealthIndicator({ brokers: config.KAFKA_BROKERS, clientId: `${service}-health` });
   runtime.onClose(() => kafka.close());
