@@ -6,9 +6,7 @@ import { authorize } from '../auth/authorize';
 import type { TokenVerifier } from '../auth/jwt-verifier';
 import type { Principal } from '../auth/principal';
 import type { ApiOperationSpec } from './api-operation.decorator';
-import { bodyLimitOf } from './body-limits';
-import { PROBLEM_CONTENT_TYPE } from './problem';
-import { problemMappings } from './problem-mappings';
+import { sendProblem } from './problem-exception.filter';
 import { ReplyBatching } from './reply-batching';
 import { ZOD_SCHEMAS, ZodValidationPipe } from './zod-validation';
 
@@ -59,16 +57,6 @@ export function fastRoute<
   return route;
 }
 
-function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const problem = problemMappings.toProblemError(error, { bodyLimitBytes: bodyLimitOf(request) });
-  if (problem.status >= 500) request.log?.error?.({ err: error }, 'request failed');
-  return reply
-    .status(problem.status)
-    .headers(problem.headers)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem.toProblem()));
-}
-
 export function registerFastRoutes(
   instance: FastifyInstance,
   routes: readonly FastRoute[],
@@ -93,7 +81,7 @@ export function registerFastRoutes(
         if (status !== 200) void reply.status(status);
         void reply.send(result);
       } catch (error) {
-        void sendProblem(request, reply, error);
+        sendProblem(request, reply, error);
       }
     };
     instance.route({
@@ -102,7 +90,9 @@ export function registerFastRoutes(
       ...(route.keyFamily ? { config: { keyFamily: route.keyFamily } } : {}),
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       // Errors before the handler (malformed JSON, a body over the limit, a wrong media type) as problems too.
-      errorHandler: (error, request, reply) => sendProblem(request, reply, error),
+      errorHandler: (error, request, reply) => {
+        sendProblem(request, reply, error);
+      },
       handler: (request, reply) => {
         const turn = batching.begin();
         let outcome: unknown;
@@ -118,14 +108,14 @@ export function registerFastRoutes(
               ? authorized.then((principal) => route.handle(inputOf(request, reply, principal)))
               : route.handle(inputOf(request, reply, authorized));
         } catch (error) {
-          void sendProblem(request, reply, error);
+          sendProblem(request, reply, error);
           return;
         }
         // A ready answer (a near-cache hit) leaves with the other replies of its turn, without a promise turn.
         if (outcome instanceof Promise) {
           outcome.then(
             (result) => batching.defer(turn, () => answer(request, reply, result)),
-            (error: unknown) => void sendProblem(request, reply, error),
+            (error: unknown) => sendProblem(request, reply, error),
           );
         } else {
           batching.defer(turn, () => answer(request, reply, outcome));

@@ -2,8 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemError, ProblemType } from './problem';
-import { bodyLimitOf } from './body-limits';
-import { problemMappings } from './problem-mappings';
+import { sendProblem } from './problem-exception.filter';
 
 /**
  * Fastify's `frameworkErrors`: what the router refuses before any route, hook or error handler runs (a malformed
@@ -12,12 +11,7 @@ import { problemMappings } from './problem-mappings';
  * problem+json.
  */
 export function problemFrameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemMappings.toProblemError(error, { bodyLimitBytes: bodyLimitOf(request) });
-  void reply
-    .status(problem.status)
-    .headers(problem.headers)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem.toProblem()));
+  sendProblem(request, reply, error);
 }
 
 /**

@@ -44,6 +44,8 @@ describe('an unexpected error is a 500 problem and exactly one error line with t
     ['a controller', 'controller'],
     ['a Nest guard', 'guard'],
     ['a Fastify hook', 'hook'],
+    ['a fast route (synchronously)', 'fast'],
+    ['a fast route (asynchronously)', 'fast-async'],
   ] as const) {
     it(`thrown in ${kind}`, async () => {
       const lines = await failedRequest(path);
@@ -56,7 +58,10 @@ describe('an unexpected error is a 500 problem and exactly one error line with t
 });
 
 describe("a PostgreSQL error's logged form", () => {
-  for (const [kind, path] of [['a controller', 'database']] as const) {
+  for (const [kind, path] of [
+    ['a controller', 'database'],
+    ['a fast route', 'fast-database'],
+  ] as const) {
     it(`keeps the SQLSTATE, constraint and table but never the row values of its detail (${kind})`, async () => {
       const lines = await failedRequest(path);
       expect(lines).toHaveLength(1);
