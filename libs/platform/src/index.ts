@@ -30,6 +30,8 @@ export {
   ProblemMappings,
   databaseUnavailableProblem,
   DATABASE_RETRY_AFTER_SECONDS,
+  transactionConflictProblem,
+  TRANSACTION_CONFLICT_RETRY_AFTER_SECONDS,
   type ProblemMapper,
   type ProblemRequestContext,
 } from './http/problem-mappings';

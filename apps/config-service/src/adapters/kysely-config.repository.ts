@@ -1,4 +1,4 @@
-import { appendToOutbox } from '@cpq/platform';
+import { appendToOutbox, retryableTransaction, TransactionConflictError } from '@cpq/platform';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type {
   ConfigRepository,
@@ -62,7 +62,7 @@ export class KyselyConfigRepository implements ConfigRepository {
   async finalize(command: FinalizeCommand): Promise<FinalizeOutcome> {
     const { snapshot, configurationId } = command;
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await retryableTransaction(this.db, async (trx) => {
         const inserted = await trx
           .insertInto('config.configurations')
           .values({
@@ -99,6 +99,8 @@ export class KyselyConfigRepository implements ConfigRepository {
       });
     } catch (error) {
       if (error instanceof Rollback) return error.outcome;
+      // lost to concurrent writes on every attempt: the platform's 503 transaction-conflict
+      if (error instanceof TransactionConflictError) throw error;
       throw new SnapshotStoreUnavailableError('the finalize transaction did not commit; send it again', {
         cause: error,
       });

@@ -1,4 +1,4 @@
-import { appendToOutbox } from '@cpq/platform';
+import { appendToOutbox, retryableTransaction } from '@cpq/platform';
 import { messageKey, type ConfigFinalizedPayload, type EventEnvelope } from '@cpq/contracts';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type {
@@ -127,7 +127,7 @@ export class KyselyOrderRepository implements OrderRepository {
     event: (changed: { order: Order; from: OrderStatus }) => EventEnvelope,
     requestId?: string,
   ): Promise<TransitionResult> {
-    return this.db.transaction().execute(async (trx) => {
+    return retryableTransaction(this.db, async (trx) => {
       // The guard is in the WHERE: the version the client read and a status the transition starts from. `cur`
       // locks the row first, so `from` is the status this update replaced even under concurrent transitions.
       const { rows } = await sql<OrderRow & { from_status: OrderStatus }>`

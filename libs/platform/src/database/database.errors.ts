@@ -52,3 +52,24 @@ export class DatabaseUnavailableError extends PlatformDatabaseError {
     super(message, { reason, ...context }, options);
   }
 }
+
+/**
+ * A transaction lost to a concurrent one (SQLSTATE `40P01` deadlock_detected or `40001` serialization_failure) on
+ * every attempt `retryableTransaction` made: nothing of it was committed. The HTTP edge answers 503 with
+ * `Retry-After` (problem type `transaction-conflict`). `cause` is the last attempt's driver error.
+ */
+export class TransactionConflictError extends PlatformDatabaseError {
+  readonly code = 'PLATFORM_DATABASE_TRANSACTION_CONFLICT';
+
+  constructor(
+    readonly sqlState: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the transaction lost to a concurrent one on all ${attempts} attempt(s) (SQLSTATE ${sqlState})`,
+      { sqlState, attempts },
+      options,
+    );
+  }
+}

@@ -6,6 +6,7 @@ export {
   PlatformDatabaseError,
   InvalidSchemaNameError,
   DatabaseUnavailableError,
+  TransactionConflictError,
   type DatabaseUnavailableReason,
 } from './database.errors';
 export {
@@ -13,3 +14,8 @@ export {
   databaseUnavailableErrorOf,
   type DatabaseFailure,
 } from './database-failures';
+export {
+  retryableTransaction,
+  transactionConflictStateOf,
+  type RetryableTransactionOptions,
+} from './retryable-transaction';

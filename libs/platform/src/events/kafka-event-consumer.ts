@@ -14,6 +14,7 @@ import { KafkaProbe } from './kafka-probe';
 import { leaveStaleMember, roundRobinCapturingCluster } from './stale-member';
 import { startPositions, type PartitionSeek } from './start-positions';
 import { WakeTimer } from './wake-timer';
+import { retryableTransaction } from '../database/retryable-transaction';
 
 /** Where a message came from, for the handler. */
 export interface EventMessageContext {
@@ -394,7 +395,7 @@ export class KafkaEventConsumer {
         return 'duplicate';
       }
     }
-    const handled = await o.db.transaction().execute(async (trx) => {
+    const handled = await retryableTransaction(o.db, async (trx) => {
       if (!(await recordInInbox(trx, o.schema, this.groupId, event))) {
         this.logger.debug(
           { groupId: this.groupId, eventId: event.eventId },

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { databaseUnavailableErrorOf } from '../database/database-failures';
+import { transactionConflictStateOf } from '../database/retryable-transaction';
 import { BODY_LIMIT_BYTES, bodyTooLargeDetail } from './body-limits';
 import { ProblemError, ProblemType, type ProblemInit } from './problem';
 
@@ -40,7 +41,8 @@ export class ProblemMappings {
 
   /**
    * The problem for any thrown value: a registered mapping first; then PostgreSQL being unavailable (the error or
-   * any of its causes, typed or straight from the driver) is a 503 with `Retry-After`; unknown errors become a 500
+   * any of its causes, typed or straight from the driver) is a 503 with `Retry-After`, and so is a transaction that
+   * lost to concurrent ones (deadlock, serialization failure: `transaction-conflict`); unknown errors become a 500
    * without their message.
    */
   toProblemError(error: unknown, context: ProblemRequestContext = {}): ProblemError {
@@ -52,6 +54,8 @@ export class ProblemMappings {
     }
     const unavailable = databaseUnavailableErrorOf(error);
     if (unavailable) return new ProblemError(databaseUnavailableProblem(unavailable));
+    if (transactionConflictStateOf(error) !== undefined)
+      return new ProblemError(transactionConflictProblem(error));
     const limit = context.bodyLimitBytes ?? BODY_LIMIT_BYTES;
     return fromFastifyError(error, limit) ?? fromHttpException(error, limit) ?? ProblemError.internal();
   }
@@ -72,6 +76,24 @@ export function databaseUnavailableProblem(cause: unknown): ProblemInit {
     detail:
       'The database cannot be reached right now; nothing was changed unless a repeat says so. Send it again.',
     headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    cause,
+  };
+}
+
+/** Seconds a client waits before sending again a write that lost to concurrent ones on every attempt. */
+export const TRANSACTION_CONFLICT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 for a write that PostgreSQL aborted as a deadlock victim or for a serialization failure on every attempt
+ * `retryableTransaction` made: nothing was committed, and the same request may well succeed a moment later.
+ */
+export function transactionConflictProblem(cause: unknown): ProblemInit {
+  return {
+    type: ProblemType.transactionConflict,
+    title: 'Transaction conflict',
+    status: 503,
+    detail: 'The request collided with concurrent changes and nothing was changed. Send it again.',
+    headers: { 'Retry-After': String(TRANSACTION_CONFLICT_RETRY_AFTER_SECONDS) },
     cause,
   };
 }

@@ -9,5 +9,8 @@ export const problemResponses = {
   400: { description: 'Invalid request (problem+json)' },
   401: { description: 'Missing, invalid or expired token' },
   403: { description: 'Token of another tenant, or missing role' },
-  503: { description: 'PostgreSQL unavailable (problem database-unavailable, Retry-After)' },
+  503: {
+    description:
+      'PostgreSQL unavailable (problem database-unavailable), or a write that lost to concurrent ones on every attempt (transaction-conflict); both with Retry-After',
+  },
 } as const satisfies Record<number, ApiResponseSpec>;

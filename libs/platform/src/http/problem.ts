@@ -22,6 +22,8 @@ export const ProblemType = {
   serviceUnavailable: `${PROBLEM_TYPE_BASE}service-unavailable`,
   /** 503: PostgreSQL down, hung, out of connections or timing out; `Retry-After` says when to try again. */
   databaseUnavailable: `${PROBLEM_TYPE_BASE}database-unavailable`,
+  /** 503: a write lost to concurrent ones (deadlock, serialization failure) on every attempt; nothing committed. */
+  transactionConflict: `${PROBLEM_TYPE_BASE}transaction-conflict`,
 } as const;
 
 /** One field-level failure: a JSON pointer into the request part (`/offers/0/offerId`) and why. */

@@ -4,6 +4,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { assertSchemaName } from '../database/schema-name';
 import { claimKey, readRecord, storeResponse, type StoredRecord } from './idempotency-claim';
 import { idempotencyKeyReused, requestInProgress } from './idempotency-problems';
+import { retryableTransaction } from '../database/retryable-transaction';
 
 /** The response header that marks a replayed answer. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -173,7 +174,7 @@ export class IdempotentCommands {
   }
 
   private attempt(request: IdempotentRequest, keyHash: string): Promise<IdempotentOutcome | typeof BUSY> {
-    return this.options.db.transaction().execute(async (trx) => {
+    return retryableTransaction(this.options.db, async (trx) => {
       const claim = await claimKey(trx, {
         table: this.table,
         lockName: `${this.schema}.idempotency_keys:${request.tenantId}:${keyHash}`,

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@cpq/contracts';
 import { sql, type Kysely } from 'kysely';
 import { assertSchemaName } from '../database/schema-name';
 import { appendToOutbox } from '../events/outbox';
+import { retryableTransaction } from '../database/retryable-transaction';
 
 /** Rows per INSERT when storing a version (5,000 items stay well under PostgreSQL's parameter limit). */
 const INSERT_CHUNK = 500;
@@ -75,7 +76,7 @@ export class VersionedTables {
 
   publish<Item, Published>(input: PublishVersionInput<Item, Published>): Promise<Published> {
     const { tenantId, items, requestId } = input;
-    return this.db.transaction().execute(async (trx) => {
+    return retryableTransaction(this.db, async (trx) => {
       const pointer = (await trx
         .insertInto(this.pointer)
         .values({ tenant_id: tenantId, current_version: 1, published_at: sql`now()` })

@@ -75,3 +75,14 @@ describe("a PostgreSQL error's logged form", () => {
     });
   }
 });
+
+describe('a write that lost to concurrent ones on every attempt (retryableTransaction)', () => {
+  it('is a 503 transaction-conflict with Retry-After, not a 500', async () => {
+    const response = await fetch(`${t.baseUrl}/v1/tenants/t1/failing/conflict`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    const body = await expectProblem(response, 503, 'transaction-conflict');
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(JSON.stringify(body)).not.toMatch(/40001|serializ/);
+  });
+});

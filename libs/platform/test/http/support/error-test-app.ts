@@ -3,7 +3,7 @@ import { Controller, Get, Injectable, Module, UseGuards, type CanActivate } from
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { createDatabase, type Database } from '../../../src/database';
+import { createDatabase, retryableTransaction, type Database } from '../../../src/database';
 import {
   ApiOperation,
   baseServiceConfigSchema,
@@ -25,6 +25,26 @@ async function violateUniqueKey(): Promise<never> {
   await sql`insert into refs (ref) values (${SECRET_ROW_VALUE}) on conflict do nothing`.execute(db);
   await sql`insert into refs (ref) values (${SECRET_ROW_VALUE})`.execute(db);
   throw new Error('the second insert was expected to fail');
+}
+
+/**
+ * A REPEATABLE READ write whose row another connection changes after every snapshot: each attempt fails with a real
+ * serialization failure (40001) until the attempts run out.
+ */
+async function loseEveryAttempt(): Promise<never> {
+  const db = database!.db;
+  const touch = sql`update refs set ref = 'conflict' where ref = 'conflict'`;
+  await sql`insert into refs (ref) values ('conflict') on conflict do nothing`.execute(db);
+  return retryableTransaction(
+    db,
+    async (trx) => {
+      await sql`select ref from refs`.execute(trx); // the snapshot
+      await touch.execute(db); // another connection changes the row, committed
+      await touch.execute(trx);
+      throw new Error('the update was expected to fail');
+    },
+    { isolationLevel: 'repeatable read', maxAttempts: 2 },
+  );
 }
 
 @Injectable()
@@ -61,6 +81,12 @@ class FailingController {
   @ApiOperation(spec)
   database(): Promise<never> {
     return violateUniqueKey();
+  }
+
+  @Get('conflict')
+  @ApiOperation(spec)
+  conflict(): Promise<never> {
+    return loseEveryAttempt();
   }
 }
 
@@ -106,7 +132,8 @@ export interface ErrorTestApp {
 
 /**
  * An app whose routes fail on purpose: a controller, a Nest guard, a Fastify hook (on `/failing/hook`), fast routes
- * (synchronously and asynchronously) and a unique violation on a real PostgreSQL, with the log lines captured.
+ * (synchronously and asynchronously), a unique violation and a write that loses every attempt to serialization failures
+ * on a real PostgreSQL, with the log lines captured.
  */
 export async function startErrorTestApp(databaseUrl: string, schema: string): Promise<ErrorTestApp> {
   database = createDatabase<any>({ url: databaseUrl, schema, poolMax: 2 });
