@@ -1,5 +1,6 @@
 import { JsonCodec, type CacheAside, type ReadOptions, type RedisKey } from '@cpq/redis-runtime';
 import type { Order } from '../domain/order';
+import { OrderError } from '../domain/order.errors';
 import type { OrderKeys } from './order-keys';
 
 /** Reads the version of the view a key holds in Redis; throws when Redis cannot answer. */
@@ -8,7 +9,7 @@ export interface CachedVersionProbe {
 }
 
 /** A cached view that is older than the version the durable invalidation saw in its event. */
-export class StaleOrderViewError extends Error {
+export class StaleOrderViewError extends OrderError {
   readonly code = 'ORDER_VIEW_STALE_IN_CACHE';
   constructor(
     readonly cachedVersion: number,

@@ -1,19 +1,19 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { CodedError } from '../errors/coded-error';
 import { TENANT_ID_PATTERN, type Principal } from './principal';
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
 
 /** Why a token was refused; the 401 detail says this much and no more. */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends CodedError {
   readonly code = 'PLATFORM_INVALID_TOKEN';
 
   constructor(
     readonly reason: 'expired' | 'invalid' | 'claims',
     options?: { cause?: unknown },
   ) {
-    super(`bearer token ${reason === 'claims' ? 'claims are invalid' : `is ${reason}`}`, options);
-    this.name = 'InvalidTokenError';
+    super(`bearer token ${reason === 'claims' ? 'claims are invalid' : `is ${reason}`}`, { reason }, options);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
+import { CodedError } from '../errors/coded-error';
 
 /** A configuration value is missing or wrong; `message` is the one line printed at start-up. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
   readonly code = 'PLATFORM_CONFIG_INVALID';
 
   constructor(
@@ -10,7 +11,6 @@ export class ConfigError extends Error {
     readonly issues: readonly string[],
   ) {
     super(message);
-    this.name = 'ConfigError';
   }
 }
 

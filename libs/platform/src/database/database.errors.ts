@@ -1,18 +1,10 @@
+import { CodedError } from '../errors/coded-error';
+
 /**
  * Errors of the database module. Each has a stable `code` (prefix `PLATFORM_DATABASE_`), keeps its `cause`
  * and carries context fields a structured logger can print.
  */
-export abstract class PlatformDatabaseError extends Error {
-  abstract readonly code: string;
-  constructor(
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class PlatformDatabaseError extends CodedError {}
 
 /** A PostgreSQL schema name is not a plain lowercase identifier (`^[a-z_][a-z0-9_]{0,62}$`). */
 export class InvalidSchemaNameError extends PlatformDatabaseError {

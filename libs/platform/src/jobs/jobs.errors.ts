@@ -1,18 +1,10 @@
+import { CodedError } from '../errors/coded-error';
+
 /**
  * Errors of the jobs module. Each has a stable `code` (prefix `PLATFORM_JOBS_`), keeps its `cause` and carries
  * context fields a structured logger can print.
  */
-export abstract class PlatformJobError extends Error {
-  abstract readonly code: string;
-  constructor(
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class PlatformJobError extends CodedError {}
 
 /**
  * A newer fencing token has claimed the job: this holder's lease expired and another instance took over. Thrown

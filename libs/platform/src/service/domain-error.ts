@@ -1,14 +1,13 @@
+import { CodedError } from '../errors/coded-error';
+
 /**
- * The base of a service's domain errors: a stable `code` (UPPER_SNAKE, prefixed per service: `CATALOG_...`), the
+ * The base of a service's domain errors (a `CodedError`): a stable `code` (UPPER_SNAKE, prefixed per service: `CATALOG_...`), the
  * subclass's name as `name` (what logs print), `cause` kept. Domain and application code throw them; the service's
  * `http/<service>-problems.ts` maps each to problem+json with `registerProblemMapping`.
  */
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
-
+export abstract class DomainError extends CodedError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+    super(message, {}, options);
   }
 }
 
