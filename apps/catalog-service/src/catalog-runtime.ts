@@ -1,8 +1,7 @@
 import { TOPICS } from '@cpq/contracts';
 import {
-  FencedJobRunner,
   ServiceFoundation,
-  type Database,
+  type ServiceLifecycle,
   type EventRetentionResult,
   type EventsLogger,
 } from '@cpq/platform';
@@ -14,7 +13,6 @@ import {
   RedisCacheAside,
   RedisDedupWindow,
   RedisLeaseManager,
-  type RedisRuntime,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { Registry } from 'prom-client';
@@ -31,10 +29,8 @@ import type { CatalogConfig } from './config';
 export const SERVICE_NAME = 'catalog-service';
 
 /** Everything catalog-service runs on, built once at start-up (the composition root) and closed in order. */
-export interface CatalogRuntime {
+export interface CatalogRuntime extends ServiceLifecycle<CatalogTables> {
   readonly config: CatalogConfig;
-  readonly redis: RedisRuntime;
-  readonly database: Database<CatalogTables>;
   /** The PostgreSQL repository every reader and writer here shares. */
   readonly repository: CatalogRepository;
   readonly reader: CatalogReader;
@@ -44,11 +40,6 @@ export interface CatalogRuntime {
   readonly hotOffers: HotKeyTracker;
   /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
   purgeOldEvents(): Promise<EventRetentionResult | undefined>;
-  /** Starts the relay, the consumers (resolves once their groups are joined) and the retention purge's schedule. */
-  startEvents(): Promise<void>;
-  /** Registers something to close first when the runtime closes. */
-  onClose(close: () => Promise<void>): void;
-  close(): Promise<void>;
 }
 
 export async function openCatalogRuntime(
@@ -157,33 +148,16 @@ export async function openCatalogRuntime(
 
   // The outbox and inbox retention purge: every instance schedules it (with the events), one runs it at a time, its
   // deletes fenced in catalog.job_fences.
-  const purgeOldEvents = base.retainEvents(
-    new FencedJobRunner({
-      db: database.db,
-      schema: 'catalog',
-      leases: new RedisLeaseManager({
-        connection: redis.connection('rate'),
-        keys: redis.keys,
-        family: 'catalog-job-lease',
-        logger,
-      }),
-      logger,
-      registry,
-    }),
-  );
+  const purgeOldEvents = base.retainEvents(base.jobRunner('catalog-job-lease'));
 
   return {
+    ...base.lifecycle(),
     config,
-    redis,
-    database,
     repository,
     reader,
     publisher,
     prewarmer,
     hotOffers,
     purgeOldEvents,
-    startEvents: () => base.startEvents(),
-    onClose: (close) => base.onClose(close),
-    close: () => base.close(),
   };
 }

@@ -1,15 +1,7 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@cpq/platform';
-import { createCatalogApp } from './catalog-app';
+import { runServiceMain } from '@cpq/platform';
 import { catalogConfigSchema } from './config';
+import { createCatalogApp } from './catalog-app';
+import { SERVICE_NAME } from './catalog-runtime';
 
-async function main(): Promise<void> {
-  const config = loadConfig(catalogConfigSchema);
-  const { app } = await createCatalogApp(config);
-  await runService(app, config);
-}
-
-main().catch((error: unknown) => {
-  console.error('catalog-service failed to start:', error);
-  process.exit(1);
-});
+runServiceMain(SERVICE_NAME, catalogConfigSchema, (config) => createCatalogApp(config));

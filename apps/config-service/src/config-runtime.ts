@@ -1,18 +1,12 @@
 import {
   FencedJobRunner,
   ServiceFoundation,
-  type Database,
+  type ServiceLifecycle,
   type EventRetentionResult,
   type EventsLogger,
   type JobContext,
 } from '@cpq/platform';
-import {
-  RedisLeaseManager,
-  RedisRateLimiter,
-  RedisVersionedDocuments,
-  type RedisRuntime,
-  type RuntimeLogger,
-} from '@cpq/redis-runtime';
+import { RedisRateLimiter, RedisVersionedDocuments, type RuntimeLogger } from '@cpq/redis-runtime';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { ConfigMetrics } from './application/config-metrics';
@@ -37,10 +31,8 @@ export const SERVICE_NAME = 'config-service';
 const PURGE_LEASE_TTL_MS = 30_000;
 
 /** Everything config-service runs on, built once at start-up (the composition root) and closed in order. */
-export interface ConfigRuntime {
+export interface ConfigRuntime extends ServiceLifecycle<ConfigTables> {
   readonly config: ConfigServiceConfig;
-  readonly redis: RedisRuntime;
-  readonly database: Database<ConfigTables>;
   readonly sessions: ConfigSessions;
   readonly configurations: ConfigurationReader;
   readonly rateLimit: UpdateRateLimit;
@@ -51,10 +43,6 @@ export interface ConfigRuntime {
   purgeNow(): Promise<number | undefined>;
   /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
   purgeOldEvents(): Promise<EventRetentionResult | undefined>;
-  /** Starts the relay and (with it) the outbox and inbox retention purge's schedule. */
-  startEvents(): Promise<void>;
-  onClose(close: () => Promise<void>): void;
-  close(): Promise<void>;
 }
 
 export async function openConfigRuntime(
@@ -120,18 +108,7 @@ export async function openConfigRuntime(
       logger,
     }),
   );
-  const jobs = new FencedJobRunner({
-    db,
-    schema: 'config',
-    leases: new RedisLeaseManager({
-      connection: redis.connection('rate'),
-      keys: redis.keys,
-      family: 'config-purge-lease',
-      logger,
-    }),
-    logger,
-    registry,
-  });
+  const jobs = base.jobRunner('config-purge-lease');
   const purge = async (ctx: JobContext) => {
     const purged = await purgeExpiredSnapshots(repository, ctx, {
       retentionHours: config.CONFIG_SNAPSHOT_RETENTION_HOURS,
@@ -156,9 +133,8 @@ export async function openConfigRuntime(
   base.own(async () => scheduled?.stop());
   base.own(() => writeBehind.close());
   return {
+    ...base.lifecycle(),
     config,
-    redis,
-    database,
     sessions,
     configurations: new ConfigurationReader(repository),
     rateLimit,
@@ -170,8 +146,5 @@ export async function openConfigRuntime(
       return run.ran ? run.value : undefined;
     },
     purgeOldEvents,
-    startEvents: () => base.startEvents(),
-    onClose: (close) => base.onClose(close),
-    close: () => base.close(),
   };
 }

@@ -1,15 +1,7 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@cpq/platform';
+import { runServiceMain } from '@cpq/platform';
 import { configConfigSchema } from './config';
 import { createConfigApp } from './config-app';
+import { SERVICE_NAME } from './config-runtime';
 
-async function main(): Promise<void> {
-  const config = loadConfig(configConfigSchema);
-  const { app } = await createConfigApp(config);
-  await runService(app, config);
-}
-
-main().catch((error: unknown) => {
-  console.error('config-service failed to start:', error);
-  process.exit(1);
-});
+runServiceMain(SERVICE_NAME, configConfigSchema, (config) => createConfigApp(config));

@@ -1,9 +1,8 @@
 import { TOPICS } from '@cpq/contracts';
 import {
-  FencedJobRunner,
   IdempotentCommands,
   ServiceFoundation,
-  type Database,
+  type ServiceLifecycle,
   type EventRetentionResult,
   type EventsLogger,
   type JobContext,
@@ -12,9 +11,7 @@ import {
   RedisCacheAside,
   RedisDedupWindow,
   RedisIdempotencyResponseCache,
-  RedisLeaseManager,
   RedisRateLimiter,
-  type RedisRuntime,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { Kysely } from 'kysely';
@@ -35,10 +32,8 @@ import type { OrderConfig } from './config';
 export const SERVICE_NAME = 'order-service';
 
 /** Everything order-service runs on, built once at start-up (the composition root) and closed in order. */
-export interface OrderRuntime {
+export interface OrderRuntime extends ServiceLifecycle<OrderingTables> {
   readonly config: OrderConfig;
-  readonly redis: RedisRuntime;
-  readonly database: Database<OrderingTables>;
   readonly capture: OrderCapture;
   readonly transitions: OrderTransitions;
   readonly reader: OrderReader;
@@ -47,10 +42,6 @@ export interface OrderRuntime {
   purgeExpiredKeys(): Promise<number | undefined>;
   /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
   purgeOldEvents(): Promise<EventRetentionResult | undefined>;
-  /** Starts the relay, the consumers (resolves once their groups are joined) and both purges' schedules. */
-  startEvents(): Promise<void>;
-  onClose(close: () => Promise<void>): void;
-  close(): Promise<void>;
 }
 
 export async function openOrderRuntime(
@@ -135,30 +126,17 @@ export async function openOrderRuntime(
 
   // The retention purge: every instance schedules it, one runs it at a time (lease), its deletes fenced in
   // ordering.job_fences.
-  const jobs = new FencedJobRunner({
-    db,
-    schema: 'ordering',
-    leases: new RedisLeaseManager({
-      connection: redis.connection('rate'),
-      keys: redis.keys,
-      family: 'order-job-lease',
-      logger,
-    }),
-    logger,
-    registry,
-  });
+  const jobs = base.jobRunner('order-job-lease');
   const purgeJob = { intervalMs: config.ORDER_RETENTION_PURGE_INTERVAL_MS, ttlMs: 60_000 };
   const purge = (context: JobContext) =>
     purgeExpiredIdempotencyKeys(context, { batchSize: config.ORDER_RETENTION_PURGE_BATCH });
-  let schedule: { stop(): Promise<void> } | undefined;
-  base.own(async () => schedule?.stop());
+  base.scheduleWithEvents(jobs, IDEMPOTENCY_PURGE_JOB, purgeJob, purge);
   // The outbox and inbox retention purge, on the same runner: scheduled with the events by the foundation.
   const purgeOldEvents = base.retainEvents(jobs);
 
   return {
+    ...base.lifecycle(),
     config,
-    redis,
-    database,
     capture,
     transitions,
     reader,
@@ -168,12 +146,6 @@ export async function openOrderRuntime(
       return run.ran ? run.value : undefined;
     },
     purgeOldEvents,
-    startEvents: async () => {
-      await base.startEvents();
-      if (config.ORDER_EVENTS) schedule ??= jobs.schedule(IDEMPOTENCY_PURGE_JOB, purgeJob, purge);
-    },
-    onClose: (close) => base.onClose(close),
-    close: () => base.close(),
   };
 }
 

@@ -1,15 +1,7 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@cpq/platform';
+import { runServiceMain } from '@cpq/platform';
 import { pricingConfigSchema } from './config';
 import { createPricingApp } from './pricing-app';
+import { SERVICE_NAME } from './pricing-runtime';
 
-async function main(): Promise<void> {
-  const config = loadConfig(pricingConfigSchema);
-  const { app } = await createPricingApp(config);
-  await runService(app, config);
-}
-
-main().catch((error: unknown) => {
-  console.error('pricing-service failed to start:', error);
-  process.exit(1);
-});
+runServiceMain(SERVICE_NAME, pricingConfigSchema, (config) => createPricingApp(config));

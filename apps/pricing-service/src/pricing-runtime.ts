@@ -1,8 +1,7 @@
 import { TOPICS } from '@cpq/contracts';
 import {
-  FencedJobRunner,
   ServiceFoundation,
-  type Database,
+  type ServiceLifecycle,
   type EventRetentionResult,
   type EventsLogger,
 } from '@cpq/platform';
@@ -14,7 +13,6 @@ import {
   RedisDedupWindow,
   RedisLeaseManager,
   RedisRateLimiter,
-  type RedisRuntime,
   type RuntimeLogger,
 } from '@cpq/redis-runtime';
 import type { Kysely } from 'kysely';
@@ -38,10 +36,8 @@ import type { PricingConfig } from './config';
 export const SERVICE_NAME = 'pricing-service';
 
 /** Everything pricing-service runs on, built once at start-up (the composition root) and closed in order. */
-export interface PricingRuntime {
+export interface PricingRuntime extends ServiceLifecycle<PricingTables> {
   readonly config: PricingConfig;
-  readonly redis: RedisRuntime;
-  readonly database: Database<PricingTables>;
   /** The PostgreSQL repository every reader and writer here shares. */
   readonly repository: PricingRepository;
   readonly calculator: PriceCalculator;
@@ -57,11 +53,6 @@ export interface PricingRuntime {
   /** Starts the relay and the consumers (resolves once the consumer groups are joined). */
   /** The outbox and inbox retention purge, one run now (tests, operators); `undefined` when another instance has it. */
   purgeOldEvents(): Promise<EventRetentionResult | undefined>;
-  /** Starts the relay, the consumers (resolves once their groups are joined) and the retention purge's schedule. */
-  startEvents(): Promise<void>;
-  /** Registers something to close first when the runtime closes. */
-  onClose(close: () => Promise<void>): void;
-  close(): Promise<void>;
 }
 
 export async function openPricingRuntime(
@@ -194,29 +185,15 @@ export async function openPricingRuntime(
 
   // The outbox and inbox retention purge: every instance schedules it (with the events), one runs it at a time, its
   // deletes fenced in pricing.job_fences.
-  const purgeOldEvents = base.retainEvents(
-    new FencedJobRunner({
-      db: database.db,
-      schema: 'pricing',
-      leases: new RedisLeaseManager({
-        connection: redis.connection('rate'),
-        keys: redis.keys,
-        family: 'pricing-job-lease',
-        logger,
-      }),
-      logger,
-      registry,
-    }),
-  );
+  const purgeOldEvents = base.retainEvents(base.jobRunner('pricing-job-lease'));
 
   if (config.PRICING_CACHE) hotPrices.start();
   // The tracker's last flush still needs Redis; the bus after it.
   base.own(() => hotPrices.stop());
   base.own(() => bus.close());
   return {
+    ...base.lifecycle(),
     config,
-    redis,
-    database,
     repository,
     calculator,
     publisher,
@@ -227,8 +204,5 @@ export async function openPricingRuntime(
     rateLimits,
     keys,
     purgeOldEvents,
-    startEvents: () => base.startEvents(),
-    onClose: (close) => base.onClose(close),
-    close: () => base.close(),
   };
 }

@@ -12,7 +12,7 @@ export {
   bodyTooLargeDetail,
   type BodyLimitRouteConfig,
 } from './http/body-limits';
-export { runService, type RunServiceOptions } from './http/run-service';
+export { runService, runServiceMain, type RunServiceOptions } from './http/run-service';
 export { PlatformModule, PLATFORM_CONFIG, type PlatformModuleOptions } from './http/platform.module';
 export { REQUEST_ID_HEADER } from './http/request-id';
 export {

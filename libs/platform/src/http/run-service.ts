@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from '@nestjs/common';
+import type { z } from 'zod';
 import type { BaseServiceConfig } from '../config/base-service-config';
+import { loadConfig } from '../config/config-loader';
 
 export interface RunServiceOptions {
   /** Past this, shutdown gives up on draining and exits with status 1. @default 25_000 */
@@ -44,4 +46,24 @@ export async function runService(
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/**
+ * A service's `main`: its configuration loaded from the environment (a wrong value exits with one line), the app
+ * built by `create` and run by `runService`; a failure to start is printed and exits with status 1.
+ */
+export function runServiceMain<S extends z.ZodType<BaseServiceConfig>>(
+  service: string,
+  schema: S,
+  create: (config: z.infer<S>) => Promise<{ app: NestFastifyApplication }>,
+): void {
+  const start = async () => {
+    const config = loadConfig(schema);
+    const { app } = await create(config);
+    await runService(app, config);
+  };
+  start().catch((error: unknown) => {
+    console.error(`${service} failed to start:`, error);
+    process.exit(1);
+  });
 }

@@ -1,4 +1,8 @@
-export { ServiceFoundation, type ServiceFoundationOptions } from './service-foundation';
+export {
+  ServiceFoundation,
+  type ServiceFoundationOptions,
+  type ServiceLifecycle,
+} from './service-foundation';
 export { createService, type CreateServiceInput, type ServiceRuntime } from './create-service';
 export { CodedError } from '../errors/coded-error';
 export { DomainError, type DomainViolation } from './domain-error';

@@ -1,4 +1,10 @@
-import { RedisRuntime, RuntimeMetrics, redisConfigFromEnv, type RuntimeLogger } from '@cpq/redis-runtime';
+import {
+  RedisLeaseManager,
+  RedisRuntime,
+  RuntimeMetrics,
+  redisConfigFromEnv,
+  type RuntimeLogger,
+} from '@cpq/redis-runtime';
 import type { Registry } from 'prom-client';
 import type { BaseServiceConfig } from '../config/base-service-config';
 import { createDatabase, type Database } from '../database/create-database';
@@ -16,7 +22,12 @@ import {
   type EventRetentionResult,
 } from '../events/event-retention';
 import { OutboxRelay } from '../events/outbox-relay';
-import type { FencedJobRunner, ScheduledJob } from '../jobs/fenced-job-runner';
+import {
+  FencedJobRunner,
+  type JobWork,
+  type ScheduledJob,
+  type ScheduleOptions,
+} from '../jobs/fenced-job-runner';
 
 export interface ServiceFoundationOptions {
   /** `catalog-service`: client names, consumer groups, the Redis connection names. */
@@ -45,6 +56,26 @@ type EventRetentionVariable =
   | 'EVENT_RETENTION_BATCH'
   | 'EVENT_RETENTION_MAX_ROWS';
 
+/**
+ * What every composition root hands back from its foundation (`ServiceFoundation.lifecycle()`): the clients, and
+ * the start and the ordered close of everything the foundation runs.
+ */
+export interface ServiceLifecycle<Tables> {
+  readonly redis: RedisRuntime;
+  readonly database: Database<Tables>;
+  /** Starts the relay, the consumers (resolves once their groups are joined) and the scheduled jobs. */
+  startEvents(): Promise<void>;
+  /** Registers something to close first when the runtime closes. */
+  onClose(close: () => Promise<void>): void;
+  close(): Promise<void>;
+}
+
+/** A job started with the events (`startEvents`) and stopped with the consumers. */
+interface EventsJob {
+  start(): ScheduledJob;
+  running?: ScheduledJob;
+}
+
 /** The retention purge's lease: long enough for a batch, kept alive while the run goes on. */
 const EVENT_RETENTION_LEASE_MS = 30_000;
 
@@ -65,7 +96,7 @@ export class ServiceFoundation<Tables> {
   private readonly closeFirst: (() => Promise<void>)[] = [];
   private readonly owned: (() => Promise<void>)[] = [];
   private eventsStarted = false;
-  private retention: { jobs: FencedJobRunner; schedule?: ScheduledJob } | undefined;
+  private readonly eventsJobs: EventsJob[] = [];
 
   private constructor(
     private readonly options: ServiceFoundationOptions,
@@ -144,12 +175,69 @@ export class ServiceFoundation<Tables> {
    * operators): what it deleted, or undefined when another instance holds the job.
    */
   retainEvents(jobs: FencedJobRunner): () => Promise<EventRetentionResult | undefined> {
-    this.retention = { jobs };
+    const logger = this.options.logger;
+    this.scheduleWithEvents(
+      jobs,
+      EVENT_RETENTION_JOB,
+      {
+        intervalMs: this.options.config.EVENT_RETENTION_INTERVAL_MS ?? 600_000,
+        ttlMs: EVENT_RETENTION_LEASE_MS,
+      },
+      async (ctx) => {
+        const purged = await purgeEventTables(ctx, this.retentionOptions());
+        if (purged.outbox + purged.inbox > 0) logger.info({ ...purged }, 'outbox and inbox rows purged');
+        return purged;
+      },
+    );
     return async () => {
       const run = await jobs.runOnce(EVENT_RETENTION_JOB, { ttlMs: EVENT_RETENTION_LEASE_MS }, (ctx) =>
         purgeEventTables(ctx, this.retentionOptions()),
       );
       return run.ran ? run.value : undefined;
+    };
+  }
+
+  /**
+   * The service's `FencedJobRunner` over its schema's `job_fences`, its leases in the rate workload's `leaseFamily`
+   * (a tenant-tagged `lease-token` family of the service, e.g. `order-job-lease`).
+   */
+  jobRunner(leaseFamily: string): FencedJobRunner {
+    const { logger, registry } = this.options;
+    return new FencedJobRunner({
+      db: this.database.db,
+      schema: this.options.schema,
+      leases: new RedisLeaseManager({
+        connection: this.redis.connection('rate'),
+        keys: this.redis.keys,
+        family: leaseFamily,
+        logger,
+      }),
+      logger,
+      registry,
+    });
+  }
+
+  /**
+   * Schedules a job of `jobs` when the events start (`startEvents`, so not at all where events are off) and stops it
+   * with the consumers on `close`.
+   */
+  scheduleWithEvents<T>(
+    jobs: FencedJobRunner,
+    name: string,
+    options: ScheduleOptions,
+    work: JobWork<T>,
+  ): void {
+    this.eventsJobs.push({ start: () => jobs.schedule(name, options, work) });
+  }
+
+  /** The clients, `startEvents`, `onClose` and `close` of this foundation, for the runtime a composition root returns. */
+  lifecycle(): ServiceLifecycle<Tables> {
+    return {
+      redis: this.redis,
+      database: this.database,
+      startEvents: () => this.startEvents(),
+      onClose: (close) => this.onClose(close),
+      close: () => this.close(),
     };
   }
 
@@ -182,21 +270,7 @@ export class ServiceFoundation<Tables> {
     if (!this.options.events || this.eventsStarted) return;
     this.eventsStarted = true;
     this.relay.start();
-    if (this.retention) {
-      const logger = this.options.logger;
-      this.retention.schedule = this.retention.jobs.schedule(
-        EVENT_RETENTION_JOB,
-        {
-          intervalMs: this.options.config.EVENT_RETENTION_INTERVAL_MS ?? 600_000,
-          ttlMs: EVENT_RETENTION_LEASE_MS,
-        },
-        async (ctx) => {
-          const purged = await purgeEventTables(ctx, this.retentionOptions());
-          if (purged.outbox + purged.inbox > 0) logger.info({ ...purged }, 'outbox and inbox rows purged');
-          return purged;
-        },
-      );
-    }
+    for (const job of this.eventsJobs) job.running = job.start();
     await Promise.all(this.consumers.map((consumer) => consumer.start()));
   }
 
@@ -204,7 +278,7 @@ export class ServiceFoundation<Tables> {
     await Promise.allSettled(this.closeFirst.map((close) => close()));
     await Promise.allSettled([
       ...this.consumers.map((consumer) => consumer.stop()),
-      this.retention?.schedule?.stop(),
+      ...this.eventsJobs.map((job) => job.running?.stop()),
     ]);
     await this.relay.stop();
     for (const close of this.owned) {

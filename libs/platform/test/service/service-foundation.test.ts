@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendToOutbox } from '../../src/events';
+import { createJobFencesTable } from '../../src/jobs';
 import { ServiceFoundation } from '../../src/service';
 import { infraEnv } from '../../../../test/support/infra-env';
 import { uniqueId } from '../../../../test/support/unique';
@@ -33,9 +34,9 @@ describe('ServiceFoundation', () => {
     await fixture.drop();
   });
 
-  function open(events: boolean) {
+  function open(events: boolean, service = 'test-service') {
     return ServiceFoundation.open({
-      service: 'test-service',
+      service,
       schema: fixture.schema,
       config: {
         APP_ENV: appEnv,
@@ -120,5 +121,33 @@ describe('ServiceFoundation', () => {
     expect(order).toEqual(['app', 'tracker', 'failing part', 'bus']);
     await expect(foundation.redis.connection('cache').client.ping()).rejects.toThrow();
     await expect(sql`select 1`.execute(foundation.database.db)).rejects.toThrow();
+  });
+
+  it("runs a job scheduled with the events only once they start, on the service's job runner, and stops it on close", async () => {
+    await createJobFencesTable(fixture.database.db, fixture.schema);
+    // a lease family the platform declares (order-service's), for the service it belongs to
+    const foundation = await open(true, 'order-service');
+    let runs = 0;
+    foundation.scheduleWithEvents(
+      foundation.jobRunner('order-job-lease'),
+      'it-foundation-job',
+      { intervalMs: 50, ttlMs: 5_000 },
+      async () => ++runs,
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(runs).toBe(0); // not before the events start
+      await foundation.startEvents();
+      await eventually(
+        () => runs >= 2,
+        10_000,
+        () => `the job ran ${runs} time(s)`,
+      );
+    } finally {
+      await foundation.close();
+    }
+    const afterClose = runs;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs).toBe(afterClose);
   });
 });
