@@ -84,8 +84,8 @@ const EVENT_RETENTION_LEASE_MS = 30_000;
  * Kafka consumers, started together and closed in one order. A service's composition root opens one, builds its
  * own parts on top and hands over what must close with it.
  *
- * Closing order: what was registered with `onClose` (the app's own resources), the consumers and the retention
- * purge, the relay, what was registered with `own` (buses, trackers: they may still use Redis), then Redis and
+ * Closing order: what was registered with `onClose` (the app's own resources), the consumers and the jobs scheduled
+ * with the events (the retention purge among them), the relay, what was registered with `own` (buses, trackers: they may still use Redis), then Redis and
  * PostgreSQL.
  */
 export class ServiceFoundation<Tables> {
@@ -263,7 +263,8 @@ export class ServiceFoundation<Tables> {
   }
 
   /**
-   * Starts the relay, every consumer and the retention purge's schedule (`retainEvents`); resolves once they run (or
+   * Starts the relay, every consumer and the jobs scheduled with the events (`retainEvents`, `scheduleWithEvents`);
+   * resolves once they run (or
    * retry in the background). Idempotent.
    */
   async startEvents(): Promise<void> {
