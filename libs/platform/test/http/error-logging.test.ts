@@ -29,9 +29,12 @@ async function failedRequest(path: string): Promise<Array<Record<string, unknown
   expect(text).not.toContain(UNEXPECTED_ERROR_MESSAGE);
   expect(text).not.toContain(SECRET_ROW_VALUE);
   expect(response.headers.get('x-request-id')).toBe(requestId);
-  // The request line is written after the response; the error line before it.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const lines = t.logLines().filter((line) => line['requestId'] === requestId);
+  // The request line is written after the response (the error line before it): wait for it, not for a time.
+  const ofRequest = () => t.logLines().filter((line) => line['requestId'] === requestId);
+  for (let tries = 0; tries < 200 && !ofRequest().some((line) => line['durationMs'] !== undefined); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const lines = ofRequest();
   // The request line (status 500, at level error) is the access log every request gets; the others are error lines.
   expect(lines.filter((line) => line['durationMs'] !== undefined)).toMatchObject([
     { res: { statusCode: 500 } },
