@@ -17,6 +17,11 @@ const ROWS_PER_STATEMENT = 1_000;
 const BYTES_PER_STATEMENT = 4 * 1024 * 1024;
 
 /** Thrown inside the finalize transaction to roll it back with an outcome. */
+function bySession(a: SnapshotRecord, b: SnapshotRecord): number {
+  if (a.tenantId !== b.tenantId) return a.tenantId < b.tenantId ? -1 : 1;
+  return a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
+}
+
 class Rollback {
   constructor(readonly outcome: FinalizeOutcome) {}
 }
@@ -26,7 +31,10 @@ export class KyselyConfigRepository implements ConfigRepository {
 
   async upsertSnapshots(records: readonly SnapshotRecord[]): Promise<number> {
     let statements = 0;
-    for (const chunk of chunks(records)) {
+    // One order for every batch of every instance: an upsert locks its rows in the order it lists them, and two
+    // batches holding the same sessions in opposite orders deadlock (SQLSTATE 40P01).
+    const ordered = [...records].sort(bySession);
+    for (const chunk of chunks(ordered)) {
       await guarded('the snapshots could not be written', () =>
         this.upsert(this.db, chunk, 'DRAFT').execute(),
       );
