@@ -674,7 +674,7 @@ function priceEntry(offerId: string, currency: string, n: number, version: numbe
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same mix. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

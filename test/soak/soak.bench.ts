@@ -14,7 +14,7 @@ import { positive, runBench, writeBenchReport, type BenchContender } from '../su
 import { infraEnvVarsFrom, LOCAL_INFRA_ENV } from '../support/infra-config';
 import { startKafkaProcess } from '../support/kafka-process';
 import { startPlatformStack, STACK_SERVICES, type StackService } from '../support/platform-stack';
-import { startRedisProcess, type RedisProcess } from '../support/redis-process';
+import { startPrivateRedises } from '../support/private-redis';
 import { createScratchDatabase } from '../support/scratch-database';
 import {
   errorChecks,
@@ -32,7 +32,8 @@ import { formatSoakTables } from '../support/soak-tables';
 import { uniqueId } from '../support/unique';
 import { latencyOf, SoakClient } from './soak-client';
 import { MachineWatch, RedisWatch, scrapeInstance } from './soak-samplers';
-import { SoakWorkload, type SoakTenant } from './soak-workload';
+import { publishFirstVersions, soakTenants } from './soak-setup';
+import { SoakWorkload } from './soak-workload';
 
 const MINUTES = positive('SOAK_MINUTES', 10);
 const RPS = positive('SOAK_RPS', 150);
@@ -48,12 +49,6 @@ const IDLE_S = 15;
 /** Censuses at these fractions of the traffic: start, middle and end are shown, two thirds opens the last third. */
 const CENSUS_AT = [0, 1 / 6, 1 / 3, 1 / 2, 2 / 3, 5 / 6];
 
-const REDIS_POLICIES = {
-  cache: ['--maxmemory-policy', 'allkeys-lru', '--appendonly', 'no'],
-  rate: ['--maxmemory-policy', 'noeviction', '--appendonly', 'no'],
-  session: ['--maxmemory-policy', 'noeviction', '--appendonly', 'yes', '--appendfsync', 'everysec'],
-} as const;
-
 const log = (line: string) =>
   process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -67,23 +62,17 @@ async function main(): Promise<void> {
   };
   try {
     log('starting three private redis-servers, a private Kafka broker and a scratch database');
-    const redisArgs = (w: keyof typeof REDIS_POLICIES) => [
-      '--maxmemory',
-      REDIS_MAXMEMORY,
-      ...REDIS_POLICIES[w],
-    ];
-    const [cache, rate, session, kafka, database] = await Promise.all([
-      startRedisProcess({ args: redisArgs('cache') }),
-      startRedisProcess({ args: redisArgs('rate') }),
-      startRedisProcess({ args: redisArgs('session') }),
+    const [redises, kafka, database] = await Promise.all([
+      startPrivateRedises({ maxmemory: REDIS_MAXMEMORY }),
       startKafkaProcess(),
       createScratchDatabase(shared.DATABASE_URL, ['catalog', 'pricing', 'config', 'ordering', 'runtime']),
     ]);
-    const redis: Record<'cache' | 'rate' | 'session', RedisProcess> = { cache, rate, session };
+    const { cache, rate, session } = redises.workloads;
+    const redis = { cache: cache.server, rate: rate.server, session: session.server };
     cleanups.push(
       () => database.drop(),
       () => kafka.destroy(),
-      ...Object.values(redis).map((r) => () => r.stop()),
+      () => redises.stop(),
     );
 
     log(`starting the services (${INSTANCES} instance(s) each, APP_ENV ${appEnv})`);
@@ -92,36 +81,23 @@ async function main(): Promise<void> {
       instances: Object.fromEntries(STACK_SERVICES.map((s) => [s, INSTANCES])),
       infra: {
         DATABASE_URL: database.url,
-        REDIS_CACHE_URL: cache.url,
-        REDIS_RATE_URL: rate.url,
-        REDIS_SESSION_URL: session.url,
+        ...redises.env,
         KAFKA_BROKERS: kafka.brokers.join(','),
       },
     });
     cleanups.push(() => stack.close());
-    const watch = new RedisWatch({ cache: cache.url, rate: rate.url, session: session.url }, appEnv);
+    const watch = new RedisWatch(
+      { cache: cache.server.url, rate: rate.server.url, session: session.server.url },
+      appEnv,
+    );
     cleanups.push(async () => watch.close());
 
-    const ttlSeconds = Math.ceil(MINUTES * 60 + 3600);
-    const runId = uniqueId('soak').slice(-10);
-    const tenants: SoakTenant[] = [];
-    for (let t = 0; t < TENANTS; t++) {
-      const id = `soak-${runId}-t${t}`;
-      const token = (sub: string, roles: string[] = []) =>
-        stack.token({ tenant: id, sub, roles, ttlSeconds });
-      tenants.push({
-        id,
-        users: await Promise.all(
-          Array.from({ length: USERS }, async (_, u) => ({
-            sub: `user-${u}`,
-            token: await token(`user-${u}`),
-          })),
-        ),
-        catalogAdmin: await token('catalog-admin', ['catalog:admin']),
-        pricingAdmin: await token('pricing-admin', ['pricing:admin']),
-        agent: await token('agent', ['order:agent']),
-      });
-    }
+    const tenants = await soakTenants(stack, {
+      idPrefix: `soak-${uniqueId('soak').slice(-10)}`,
+      count: TENANTS,
+      usersPerTenant: USERS,
+      ttlSeconds: Math.ceil(MINUTES * 60 + 3600),
+    });
     const next = new Map<StackService, number>();
     const origin = (service: StackService) => {
       const i = next.get(service) ?? 0;
@@ -133,21 +109,7 @@ async function main(): Promise<void> {
     cleanups.push(async () => client.close());
 
     log(`set-up: a catalog of ${OFFERS} offers and a price book per tenant, then a price each can calculate`);
-    for (let t = 0; t < TENANTS; t++) {
-      for (const request of [workload.publishCatalog(t), workload.publishPriceBook(t)]) {
-        const status = await client.send(request);
-        if (status !== 201) throw new Error(`set-up: ${request.route} answered ${status}`);
-      }
-    }
-    // pricing-service learns the offers' statuses from the catalog event (Kafka)
-    for (let t = 0; t < TENANTS; t++) {
-      const deadline = Date.now() + 120_000;
-      while ((await client.send(workload.probePrice(t))) !== 200) {
-        if (Date.now() > deadline)
-          throw new Error(`set-up: tenant ${t} cannot calculate a price after 120 s`);
-        await sleep(500);
-      }
-    }
+    await publishFirstVersions(client, workload, TENANTS);
     client.reset();
 
     const instances: (SoakInstance & { service: StackService; index: number; cpuAtStart: number })[] = [];

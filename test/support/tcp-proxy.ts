@@ -9,12 +9,24 @@ export interface TcpProxy {
    * is lost on the way (a network partition of this proxy's clients only). Off: traffic flows again.
    */
   blackhole(on: boolean): void;
+  /**
+   * Delays every chunk, both ways, by `ms` (0: none), order kept: a slow network, each command answered `2 x ms`
+   * late. Chunks already on their way keep the delay they were given.
+   */
+  latency(ms: number): void;
   close(): Promise<void>;
 }
 
 /** A loopback TCP proxy to `127.0.0.1:<targetPort>`, to cut one client off a server that others still reach. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let dropping = false;
+  let delayMs = 0;
+  // Same delay, same order: Node fires timers of equal duration in the order they were set.
+  const forward = (to: net.Socket, chunk: Buffer) => {
+    if (dropping) return;
+    if (delayMs === 0) to.write(chunk);
+    else setTimeout(() => !dropping && !to.destroyed && to.write(chunk), delayMs);
+  };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
@@ -23,12 +35,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    client.on('data', (chunk) => {
-      if (!dropping) upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (!dropping) client.write(chunk);
-    });
+    client.on('data', (chunk: Buffer) => forward(upstream, chunk));
+    upstream.on('data', (chunk: Buffer) => forward(client, chunk));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -38,6 +46,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     port,
     url: `redis://127.0.0.1:${port}`,
     blackhole: (on) => void (dropping = on),
+    latency: (ms) => void (delayMs = ms),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
