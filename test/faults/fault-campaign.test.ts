@@ -1,7 +1,9 @@
 // The fault campaign of issue 14 (`npm run test:faults`; part of `npm test`): the four services under a steady,
 // bounded load (the soak's mix at a fixed rate, captures retried with their Idempotency-Key, sessions edited in two
 // tabs and finalized, publishes), while one fault at a time hits one dependency: each Redis workload killed and
-// restarted empty, paused (SIGSTOP) past its budget, slowed then cut off by a TCP proxy; Kafka stopped 30 s;
+// restarted empty, paused (SIGSTOP) past its budget, slowed then cut off by a TCP proxy (a partition: what was
+// sent arrives once it heals, as TCP would deliver it; the proxy's byte-dropping blackhole would desynchronize
+// replies from commands, which no TCP connection does); Kafka stopped 30 s;
 // PostgreSQL stopped 10 s; one instance of two SIGKILLed mid-request. Each phase: STEADY_MS of load, the fault,
 // AFTER_MS of load. Checked per phase: every non-2xx answer is a documented one (409/412/422/428/429, 503 with
 // Retry-After; no answer only from a killed instance), every service back within 2 s of the dependency's return
@@ -281,14 +283,14 @@ function faults(recorder: AckRecorder, router: InstanceRouter): Fault[] {
         },
       },
       {
-        name: `${workload} Redis via proxy: +${PROXY_LATENCY_MS} ms each way ${PAUSE_MS / 1000} s, then blackholed ${PAUSE_MS / 1000} s`,
+        name: `${workload} Redis via proxy: +${PROXY_LATENCY_MS} ms each way ${PAUSE_MS / 1000} s, then cut off ${PAUSE_MS / 1000} s`,
         inject: async () => {
           proxy!.latency(PROXY_LATENCY_MS);
           await sleep(PAUSE_MS);
-          proxy!.blackhole(true);
+          proxy!.partition(true);
           await sleep(PAUSE_MS);
           proxy!.latency(0);
-          proxy!.blackhole(false);
+          proxy!.partition(false);
           return { backAt: Date.now() };
         },
       },

@@ -141,7 +141,11 @@ export class RecoveryProbes {
     }
   }
 
-  /** A selection update at the session's version; after a 412 (a version lost with Redis) reads the version. */
+  /**
+   * A selection update at the session's version. After a 412 (a version lost with Redis) or a 503 (the change may
+   * still be applied by a hung Redis: the answer says to read the session again) it reads the version, as a client
+   * would.
+   */
   private async configProbe(session: ProbeSession): Promise<boolean> {
     const path = `/config-sessions/${session.id}`;
     const status = await this.load.send(
@@ -157,7 +161,7 @@ export class RecoveryProbes {
         { 'if-match': `"${session.version}"` },
       ),
     );
-    if (status === 412)
+    if (status === 412 || status === 503)
       await this.load.send(
         this.request('config-service', session.user, 'GET', path, undefined, (answered, body) => {
           if (answered === 200) session.version = (JSON.parse(body) as { version: number }).version;
