@@ -22,7 +22,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SoakClient } from '../soak/soak-client';
+import { SoakClient, type SoakRequest } from '../soak/soak-client';
 import { publishFirstVersions, soakTenants } from '../soak/soak-setup';
 import { SoakWorkload } from '../soak/soak-workload';
 import {
@@ -165,7 +165,8 @@ describe('fault campaign (issue 14)', () => {
 
     const rows: FaultRow[] = [];
     try {
-      for (const fault of faults(recorder, router)) {
+      const owner = { tenant: tenants[0]!.id, token: tenants[0]!.users[0]!.token };
+      for (const fault of faults(recorder, router, load, owner)) {
         const counts = load.beginPhase({ allowNoAnswer: fault.allowNoAnswer ?? false });
         await sleep(STEADY_MS);
         const marks = await fault.inject();
@@ -257,21 +258,43 @@ describe('fault campaign (issue 14)', () => {
   }, 900_000);
 });
 
-function faults(recorder: AckRecorder, router: InstanceRouter): Fault[] {
+function faults(
+  recorder: AckRecorder,
+  router: InstanceRouter,
+  load: FaultLoad,
+  owner: { tenant: string; token: string },
+): Fault[] {
   const list: Fault[] = [];
   for (const workload of REDIS_WORKLOADS) {
     const { server, proxy } = redises.workloads[workload];
+    const young = workload === 'session' ? new YoungSessions(load, owner) : undefined;
     list.push(
       {
         name: `${workload} Redis SIGKILL, restarted empty 1 s later`,
         inject: async () => {
+          await young?.create();
           const killAt = Date.now();
           await server.stop(); // SIGKILL; its directory (AOF, RDB) goes with it
+          await young?.readRightAway();
           await sleep(1_000);
           await server.restart();
           return { killAt, backAt: Date.now() };
         },
-        ...(workload === 'session' ? { check: sessionLossCheck(recorder) } : {}),
+        ...(young
+          ? {
+              check: async (marks: Marks) => {
+                const loss = await sessionLossCheck(recorder)(marks);
+                const unreadable = await young.unreadable();
+                return {
+                  invariant: { ...loss.invariant, failures: [...loss.invariant.failures, ...unreadable] },
+                  notes: [
+                    ...loss.notes,
+                    `${young.count} sessions created on config-service #0 just before the kill, read on #1 right after the kill: ${young.firstAnswers()}; all 200 ${AFTER_MS / 1000} s later`,
+                  ],
+                };
+              },
+            }
+          : {}),
       },
       {
         name: `${workload} Redis SIGSTOP ${PAUSE_MS / 1000} s (budget ${REDIS_BUDGET_MS} ms)`,
@@ -296,6 +319,7 @@ function faults(recorder: AckRecorder, router: InstanceRouter): Fault[] {
       },
     );
   }
+  let relayCaughtUp: Promise<number | undefined> = Promise.resolve(undefined);
   list.push(
     {
       name: `Kafka stopped ${KAFKA_DOWN_MS / 1000} s`,
@@ -303,7 +327,24 @@ function faults(recorder: AckRecorder, router: InstanceRouter): Fault[] {
         await kafka.stop();
         await sleep(KAFKA_DOWN_MS);
         await kafka.start();
-        return { backAt: Date.now() };
+        const backAt = Date.now();
+        relayCaughtUp = outboxBacklogPublished(backAt, AFTER_MS);
+        return { backAt };
+      },
+      check: async (marks) => {
+        const at = await relayCaughtUp;
+        const ms = at === undefined ? undefined : at - marks.backAt;
+        return {
+          invariant: {
+            name: `the outage's outbox backlog on Kafka within ${RECOVERY_BOUND_MS} ms`,
+            checked: 'every schema',
+            failures:
+              ms === undefined || ms > RECOVERY_BOUND_MS
+                ? [`backlog published ${ms === undefined ? 'not within the phase' : `after ${ms} ms`}`]
+                : [],
+          },
+          notes: [`the relays published the outbox rows written during the outage ${ms ?? '(never)'} ms after Kafka's return`],
+        };
       },
     },
     {
@@ -330,6 +371,67 @@ function faults(recorder: AckRecorder, router: InstanceRouter): Fault[] {
     });
   }
   return list;
+}
+
+/**
+ * Sessions created on config-service #0 just before the session Redis is lost, so their only copy is #0's
+ * write-behind (snapshots leave within CONFIG_SNAPSHOT_MAX_LAG_MS), then read on #1 at once, Redis still down: the
+ * answer may be 503 (not available yet), never 404 (the session exists); once the lag has passed, 200.
+ */
+class YoungSessions {
+  readonly count = 4;
+  private ids: string[] = [];
+  private readonly first: number[] = [];
+
+  constructor(
+    private readonly load: FaultLoad,
+    private readonly owner: { tenant: string; token: string },
+  ) {}
+
+  async create(): Promise<void> {
+    this.ids = [];
+    await Promise.all(
+      Array.from({ length: this.count }, () =>
+        this.load.send(
+          this.request(0, 'POST', '', (status, body) => {
+            if (status === 201) this.ids.push((JSON.parse(body) as { sessionId: string }).sessionId);
+          }),
+        ),
+      ),
+    );
+  }
+
+  async readRightAway(): Promise<void> {
+    for (const id of this.ids) this.first.push(await this.load.send(this.request(1, 'GET', `/${id}`)));
+  }
+
+  firstAnswers(): string {
+    const counts: Record<number, number> = {};
+    for (const status of this.first) counts[status] = (counts[status] ?? 0) + 1;
+    return Object.entries(counts)
+      .map(([status, n]) => `${n} x ${status}`)
+      .join(', ');
+  }
+
+  async unreadable(): Promise<string[]> {
+    const failures = this.ids.length < this.count ? [`only ${this.ids.length} young sessions created`] : [];
+    for (const id of this.ids) {
+      const status = await this.load.send(this.request(1, 'GET', `/${id}`));
+      if (status !== 200) failures.push(`young session ${id} answered ${status} after the lag`);
+    }
+    return failures;
+  }
+
+  private request(instance: number, method: 'GET' | 'POST', path: string, onResponse?: SoakRequest['onResponse']): SoakRequest {
+    return {
+      route: `young session ${method}`,
+      origin: stack.url('config-service', instance),
+      method,
+      path: `/v1/tenants/${this.owner.tenant}/config-sessions${path}`,
+      headers: { authorization: `Bearer ${this.owner.token}` },
+      ...(onResponse ? { onResponse } : {}),
+    };
+  }
 }
 
 /**
@@ -375,6 +477,19 @@ function sessionLossCheck(recorder: AckRecorder) {
       ],
     };
   };
+}
+
+/** When no outbox row written before `backAt` is left unpublished (polled every 100 ms for `withinMs`). */
+async function outboxBacklogPublished(backAt: number, withinMs: number): Promise<number | undefined> {
+  const outboxes = ['catalog', 'pricing', 'config', 'ordering']
+    .map((s) => `select count(*) as n from ${s}.outbox where published_at is null and created_at < $1`)
+    .join(' union all ');
+  while (Date.now() < backAt + withinMs) {
+    const { rows } = await db.query<{ n: string }>(outboxes, [new Date(backAt)]);
+    if (rows.every((r) => Number(r.n) === 0)) return Date.now();
+    await sleep(100);
+  }
+  return undefined;
 }
 
 function commitOf(): string | undefined {
