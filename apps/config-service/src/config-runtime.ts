@@ -80,6 +80,7 @@ export async function openConfigRuntime(
   const drafts = new SessionDrafts(store, repository, writeBehind, configMetrics, {
     ttlSeconds: config.CONFIG_SESSION_TTL_SECONDS,
     touchIntervalMs: touchIntervalMs(config),
+    snapshotMaxLagMs: config.CONFIG_SNAPSHOT_MAX_LAG_MS,
   });
   const catalog = new HttpCatalogClient({
     baseUrl: config.CONFIG_CATALOG_URL,

@@ -71,7 +71,14 @@ export class ConfigMetrics {
   }
 
   rehydration(
-    outcome: 'restored' | 'expired' | 'unknown' | 'finalized' | 'newer-in-redis' | 'redis-unavailable',
+    outcome:
+      | 'restored'
+      | 'expired'
+      | 'unknown'
+      | 'snapshot-pending'
+      | 'finalized'
+      | 'newer-in-redis'
+      | 'redis-unavailable',
   ): void {
     this.rehydrations.inc({ outcome });
   }

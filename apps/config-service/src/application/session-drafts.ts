@@ -1,5 +1,5 @@
 import type { VersionedDocuments } from '@cpq/redis-runtime';
-import { SessionNotFoundError } from '../domain/config.errors';
+import { SessionNotFoundError, SessionSnapshotPendingError } from '../domain/config.errors';
 import type { SessionDraft } from '../domain/session';
 import { BoundedMap } from './bounded-map';
 import type { ConfigMetrics } from './config-metrics';
@@ -26,6 +26,18 @@ export interface SessionDraftsOptions {
   ttlSeconds: number;
   /** Reads refresh the snapshot's last activity at most this often per session and process. */
   touchIntervalMs: number;
+  /** `CONFIG_SNAPSHOT_MAX_LAG_MS`: every instance commits a snapshot at most this long after the write. */
+  snapshotMaxLagMs: number;
+}
+
+/** Beyond the lag: the clocks of the instance that created a session and of this one may differ a little. */
+const CLOCK_SKEW_MS = 1_000;
+
+/** The creation time a UUIDv7 carries (its first 48 bits, ms since the epoch); undefined for another version. */
+export function uuidV7Time(id: string): number | undefined {
+  const hex = id.replace(/-/g, '');
+  if (hex.length !== 32 || hex[12] !== '7') return undefined;
+  return Number.parseInt(hex.slice(0, 12), 16);
 }
 
 /** Sessions whose last read refreshed the snapshot's last activity, remembered at most. */
@@ -161,10 +173,19 @@ export class SessionDrafts {
     return new Date(activityAt + this.options.ttlSeconds * 1000);
   }
 
-  /** The newest durable copy that is FINALIZED or not expired at `at`; else `SessionNotFoundError`. */
+  /**
+   * The newest durable copy that is FINALIZED or not expired at `at`; else `SessionNotFoundError`, unless the
+   * session (its id says when it was created) is younger than the snapshot lag: another instance may still hold
+   * its only copy in its write-behind, so `SessionSnapshotPendingError` (503) until that snapshot must have landed.
+   */
   private async liveDurable(tenantId: string, sessionId: string, at: number): Promise<StoredSnapshot> {
     const durable = await this.durable(tenantId, sessionId);
     if (durable === undefined) {
+      const createdAt = uuidV7Time(sessionId);
+      if (createdAt !== undefined && at - createdAt < this.options.snapshotMaxLagMs + CLOCK_SKEW_MS) {
+        this.metrics.rehydration('snapshot-pending');
+        throw new SessionSnapshotPendingError();
+      }
       this.metrics.rehydration('unknown');
       throw new SessionNotFoundError();
     }

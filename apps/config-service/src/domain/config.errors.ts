@@ -94,6 +94,20 @@ export class SessionStoreUnavailableError extends ConfigError {
   }
 }
 
+/**
+ * A session younger than the snapshot lag is in no store: the session Redis lost it and the instance that created
+ * it may not have written its snapshot yet. Saying 404 would claim it never existed; the answer is "not now" (→ 503).
+ */
+export class SessionSnapshotPendingError extends ConfigError {
+  readonly code = 'CONFIG_SESSION_SNAPSHOT_PENDING';
+  constructor() {
+    super(
+      'the session is newer than its durable copy and the session store lost it; its snapshot may still be on ' +
+        'its way: retry shortly',
+    );
+  }
+}
+
 /** PostgreSQL failed (a snapshot, a finalize, a configuration read) (→ 503). */
 export class SnapshotStoreUnavailableError extends ConfigError {
   readonly code = 'CONFIG_SNAPSHOT_STORE_UNAVAILABLE';

@@ -33,7 +33,11 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
           200: { description: 'The session', schema: sessionSchema, headers: { ETag: '"<version>"' } },
           ...problemResponses,
           404: { description: 'Unknown, expired, or another user’s session' },
-          503: { description: 'PostgreSQL unavailable while Redis misses (Retry-After)' },
+          503: {
+            description:
+              'PostgreSQL unavailable while Redis misses, or a session younger than the snapshot lag that Redis ' +
+              'lost (Retry-After)',
+          },
         },
       },
       async handle({ params, principal, reply }) {
@@ -70,7 +74,11 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
           412: { description: 'If-Match names another version than the stored one' },
           428: { description: 'If-Match missing' },
           429: { description: 'Quota exceeded (Retry-After, violated-policies)' },
-          503: { description: 'Session store or PostgreSQL unavailable (Retry-After); nothing was changed' },
+          503: {
+            description:
+              'Session store or PostgreSQL unavailable, or a session younger than the snapshot lag that Redis lost ' +
+              '(Retry-After); nothing was changed',
+          },
         },
       },
       async handle({ params, body, principal, reply }) {

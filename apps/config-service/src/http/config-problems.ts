@@ -14,6 +14,7 @@ import {
   SessionFinalizingError,
   SessionInvalidError,
   SessionNotFoundError,
+  SessionSnapshotPendingError,
   SessionStoreUnavailableError,
   SessionVersionMismatchError,
   SnapshotStoreUnavailableError,
@@ -69,6 +70,9 @@ export function registerConfigProblems(): void {
   );
   registerProblemMapping(SessionStoreUnavailableError, (e) =>
     unavailable('Session store unavailable', e.message, 1, e),
+  );
+  registerProblemMapping(SessionSnapshotPendingError, (e) =>
+    unavailable('Session not available yet', e.message, 1, e),
   );
   // the platform's database-unavailable problem, with what did not happen here
   registerProblemMapping(SnapshotStoreUnavailableError, (e) => ({
