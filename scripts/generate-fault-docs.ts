@@ -17,5 +17,8 @@ try {
 }
 const report = parseFaultReport(text, file);
 const docPath = join(root, 'docs', 'failure-behaviour.md');
-writeFileSync(docPath, replaceGenerated(readFileSync(docPath, 'utf8'), 'fault-campaign', renderFaultTable(report)));
+writeFileSync(
+  docPath,
+  replaceGenerated(readFileSync(docPath, 'utf8'), 'fault-campaign', renderFaultTable(report)),
+);
 console.log(`${relative(root, docPath)}: the campaign of ${report.startedAt} (${report.rows.length} faults)`);

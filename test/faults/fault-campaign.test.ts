@@ -343,7 +343,9 @@ function faults(
                 ? [`backlog published ${ms === undefined ? 'not within the phase' : `after ${ms} ms`}`]
                 : [],
           },
-          notes: [`the relays published the outbox rows written during the outage ${ms ?? '(never)'} ms after Kafka's return`],
+          notes: [
+            `the relays published the outbox rows written during the outage ${ms ?? '(never)'} ms after Kafka's return`,
+          ],
         };
       },
     },
@@ -422,7 +424,12 @@ class YoungSessions {
     return failures;
   }
 
-  private request(instance: number, method: 'GET' | 'POST', path: string, onResponse?: SoakRequest['onResponse']): SoakRequest {
+  private request(
+    instance: number,
+    method: 'GET' | 'POST',
+    path: string,
+    onResponse?: SoakRequest['onResponse'],
+  ): SoakRequest {
     return {
       route: `young session ${method}`,
       origin: stack.url('config-service', instance),
@@ -453,7 +460,9 @@ function sessionLossCheck(recorder: AckRecorder) {
     for (const [id, ack] of recorder.lastVersionsAckedBy(killAt - SNAPSHOT_LAG_MS)) {
       const version = durable.get(id) ?? 0;
       if (version < ack.version)
-        failures.push(`${id}: durable version ${version}, acknowledged ${ack.version} ${killAt - ack.at} ms before the kill`);
+        failures.push(
+          `${id}: durable version ${version}, acknowledged ${ack.version} ${killAt - ack.at} ms before the kill`,
+        );
     }
     let worst = 0;
     let lostWrites = 0;

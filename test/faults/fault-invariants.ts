@@ -22,7 +22,11 @@ async function rows<T>(db: pg.Pool, text: string, values: unknown[] = []): Promi
 
 const sample = (items: string[]) => items.slice(0, 5);
 
-export async function orderInvariants(db: pg.Pool, recorder: AckRecorder, tenants: string[]): Promise<InvariantResult[]> {
+export async function orderInvariants(
+  db: pg.Pool,
+  recorder: AckRecorder,
+  tenants: string[],
+): Promise<InvariantResult[]> {
   const keys = [...recorder.keys.values()];
   const duplicatedByAnswers = keys
     .filter((k) => k.orderIds.size > 1)
@@ -75,7 +79,10 @@ export async function publishedInvariants(db: pg.Pool, recorder: AckRecorder): P
   const present = async (table: string, column: string, acked: { tenant: string; version: number }[]) => {
     const missing: string[] = [];
     for (const { tenant, version } of acked) {
-      const found = await rows(db, `select 1 from ${table} where tenant_id = $1 and ${column} = $2`, [tenant, version]);
+      const found = await rows(db, `select 1 from ${table} where tenant_id = $1 and ${column} = $2`, [
+        tenant,
+        version,
+      ]);
       if (found.length === 0) missing.push(`${tenant} version ${version}`);
     }
     return missing;
@@ -111,23 +118,35 @@ export async function publishedInvariants(db: pg.Pool, recorder: AckRecorder): P
 }
 
 /** Waits (at most `timeoutMs`) until every outbox row is published, then reads each topic from its beginning. */
-export async function outboxInvariant(db: pg.Pool, brokers: string[], timeoutMs: number): Promise<InvariantResult> {
+export async function outboxInvariant(
+  db: pg.Pool,
+  brokers: string[],
+  timeoutMs: number,
+): Promise<InvariantResult> {
   const outbox = `(${SCHEMAS_WITH_OUTBOX.map((s) => `select event_id::text, topic, published_at from ${s}.outbox`).join(' union all ')})`;
   const deadline = Date.now() + timeoutMs;
   let pending = 0;
   for (;;) {
-    pending = (await rows<{ n: number }>(db, `select count(*)::int as n from ${outbox} o where published_at is null`))[0]!.n;
+    pending = (
+      await rows<{ n: number }>(db, `select count(*)::int as n from ${outbox} o where published_at is null`)
+    )[0]!.n;
     if (pending === 0 || Date.now() > deadline) break;
     await sleep(250);
   }
-  const events = await rows<{ event_id: string; topic: string }>(db, `select event_id, topic from ${outbox} o`);
+  const events = await rows<{ event_id: string; topic: string }>(
+    db,
+    `select event_id, topic from ${outbox} o`,
+  );
   const topics = [...new Set(events.map((e) => e.topic))];
   const seen = await eventIdsOn(brokers, topics);
   const missing = events.filter((e) => !seen.has(e.event_id)).map((e) => `${e.topic} ${e.event_id}`);
   return {
     name: 'every outbox row on Kafka',
     checked: `${events.length} outbox rows on ${topics.length} topics`,
-    failures: [...(pending > 0 ? [`${pending} rows still unpublished after ${timeoutMs} ms`] : []), ...sample(missing)],
+    failures: [
+      ...(pending > 0 ? [`${pending} rows still unpublished after ${timeoutMs} ms`] : []),
+      ...sample(missing),
+    ],
   };
 }
 
@@ -155,7 +174,9 @@ export async function consumerInvariants(db: pg.Pool): Promise<InvariantResult[]
       groups++;
       const expected = published.get(g.event_type) ?? 0;
       if (g.n !== g.distinct_n || g.n !== expected)
-        failures.push(`${schema} ${g.consumer_group} ${g.event_type}: ${g.n} inbox rows (${g.distinct_n} events), ${expected} published`);
+        failures.push(
+          `${schema} ${g.consumer_group} ${g.event_type}: ${g.n} inbox rows (${g.distinct_n} events), ${expected} published`,
+        );
     }
   }
   const projected = await rows<{ missing: number; extra: number; source: number }>(
@@ -176,7 +197,9 @@ export async function consumerInvariants(db: pg.Pool): Promise<InvariantResult[]
       group by t.tenant_id, t.current_version having coalesce(max(s.catalog_version), 0) <> t.current_version`,
   );
   for (const s of statuses)
-    failures.push(`pricing's offer statuses of ${s.tenant_id} at catalog ${s.projected}, current ${s.current}`);
+    failures.push(
+      `pricing's offer statuses of ${s.tenant_id} at catalog ${s.projected}, current ${s.current}`,
+    );
   return [
     {
       name: "every consumer's effect applied once",
@@ -195,13 +218,18 @@ async function eventIdsOn(brokers: string[], topics: string[]): Promise<Set<stri
     for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, Number(p.high));
   await admin.disconnect();
   const seen = new Set<string>();
-  const consumer = kafka.consumer({ groupId: `fault-campaign-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `fault-campaign-${randomBytes(6).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+  });
   const reached = new Map<string, number>();
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      const id = message.headers?.eventId?.toString() ?? (JSON.parse(message.value?.toString() ?? '{}') as { eventId?: string }).eventId;
+      const id =
+        message.headers?.eventId?.toString() ??
+        (JSON.parse(message.value?.toString() ?? '{}') as { eventId?: string }).eventId;
       if (id) seen.add(id);
       reached.set(`${topic}:${partition}`, Number(message.offset) + 1);
     },

@@ -118,7 +118,11 @@ export class FaultLoad {
       onResponse: (status, body, headers) => {
         this.count(phase, request, status, body, headers);
         if (status >= 200 && status < 300) this.recorder.observe(request, status, body);
-        if (request.route.startsWith(CAPTURE) && (status === 0 || status === 503) && attempt < CAPTURE_RETRIES) {
+        if (
+          request.route.startsWith(CAPTURE) &&
+          (status === 0 || status === 503) &&
+          attempt < CAPTURE_RETRIES
+        ) {
           const retryAfterS = Number(headers['retry-after'] ?? 0);
           const waitMs = Math.min(1_000, Math.max(200, retryAfterS * 1000));
           const retry = { ...request, origin: this.router.origin('order-service') };

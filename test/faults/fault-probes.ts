@@ -53,7 +53,8 @@ export class RecoveryProbes {
       let created: ProbeSession | undefined;
       await this.load.send(
         this.request('config-service', user, 'POST', '/config-sessions', undefined, (status, body) => {
-          if (status === 201) created = { id: (JSON.parse(body) as { sessionId: string }).sessionId, version: 1, user };
+          if (status === 201)
+            created = { id: (JSON.parse(body) as { sessionId: string }).sessionId, version: 1, user };
         }),
       );
       if (!created) throw new Error('probes: a probe session could not be created');
@@ -69,11 +70,16 @@ export class RecoveryProbes {
   }
 
   /** See the file comment; `undefined` when the last probe of some service before `until` failed. */
-  recovery(backAt: number, until: number): { ms: number | undefined; byService: Record<string, number | null> } {
+  recovery(
+    backAt: number,
+    until: number,
+  ): { ms: number | undefined; byService: Record<string, number | null> } {
     const byService: Record<string, number | null> = {};
     let worst: number | undefined = 0;
     for (const service of PROBED) {
-      const after = this.answers.filter((a) => a.service === service && a.sentAt >= backAt && a.sentAt <= until);
+      const after = this.answers.filter(
+        (a) => a.service === service && a.sentAt >= backAt && a.sentAt <= until,
+      );
       after.sort((a, b) => a.sentAt - b.sentAt);
       let lastFailure = -1;
       after.forEach((a, i) => {

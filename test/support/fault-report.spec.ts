@@ -26,7 +26,9 @@ describe('the fault campaign table', () => {
   it('one row per fault: requests, answers by status in status order, invariants, recovery', () => {
     const text = renderFaultTable(report());
     expect(text).toContain('| fault | requests | answers by status | invariants | recovery ms |');
-    expect(text).toContain('| cache Redis SIGKILL | 650 | no answer 1, 200 500, 201 140, 503 9 | 2 held | 413 |');
+    expect(text).toContain(
+      '| cache Redis SIGKILL | 650 | no answer 1, 200 500, 201 140, 503 9 | 2 held | 413 |',
+    );
     expect(text).toContain('- 0 lost acknowledged orders (10 keys): held');
     expect(text).toContain('Every invariant held.');
   });

@@ -38,7 +38,8 @@ export function parseFaultReport(text: string, source: string): FaultReport {
   const missing = (['startedAt', 'wallSeconds', 'setup', 'rows', 'endChecks'] as const).filter(
     (field) => value[field] === undefined,
   );
-  if (missing.length) throw new Error(`${source}: not a fault campaign report (missing ${missing.join(', ')})`);
+  if (missing.length)
+    throw new Error(`${source}: not a fault campaign report (missing ${missing.join(', ')})`);
   return value as FaultReport;
 }
 
