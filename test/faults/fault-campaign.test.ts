@@ -64,6 +64,8 @@ const KAFKA_DOWN_MS = 30_000;
 const POSTGRES_DOWN_MS = 10_000;
 /** config-service's default CONFIG_SNAPSHOT_MAX_LAG_MS, which this run keeps. */
 const SNAPSHOT_LAG_MS = 2_000;
+/** Requests sent to an instance just before it is SIGKILLed. */
+const IN_FLIGHT_AT_KILL = 8;
 const INSTANCES: Record<StackService, number> = {
   'catalog-service': 1,
   'pricing-service': 1,
@@ -364,6 +366,9 @@ function faults(
       name: `${service} #1 of 2 SIGKILLed mid-request, restarted`,
       allowNoAnswer: true,
       inject: async () => {
+        // requests surely in flight on #1 when it dies: captures (retried with their key elsewhere) or creates
+        for (let i = 0; i < IN_FLIGHT_AT_KILL; i++) void load.send(inFlightRequest(service, owner, i));
+        await sleep(5);
         await stack.kill(service, 1, 'SIGKILL');
         router.setDown(service, 1, true);
         await stack.restart(service, 1);
@@ -373,6 +378,35 @@ function faults(
     });
   }
   return list;
+}
+
+/** A capture (order-service) or a session create (config-service) for instance #1, owned by `owner`. */
+function inFlightRequest(
+  service: 'order-service' | 'config-service',
+  owner: { tenant: string; token: string },
+  i: number,
+): SoakRequest {
+  const headers = { authorization: `Bearer ${owner.token}` };
+  if (service === 'config-service')
+    return {
+      route: 'POST /v1/tenants/{t}/config-sessions',
+      origin: stack.url(service, 1),
+      method: 'POST',
+      path: `/v1/tenants/${owner.tenant}/config-sessions`,
+      headers,
+    };
+  return {
+    route: 'POST /v1/tenants/{t}/orders',
+    origin: stack.url(service, 1),
+    method: 'POST',
+    path: `/v1/tenants/${owner.tenant}/orders`,
+    headers: { ...headers, 'idempotency-key': `in-flight-${Date.now()}-${i}` },
+    body: {
+      currency: 'EUR',
+      customerRef: 'in-flight',
+      lines: [{ offerId: 'off-0001', quantity: 1 + i, unitAmountMinor: 2_500, termMonths: 12 }],
+    },
+  };
 }
 
 /**
