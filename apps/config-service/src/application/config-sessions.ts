@@ -87,6 +87,7 @@ export class ConfigSessions {
     if (created.outcome === 'written') {
       await this.durable(snapshot);
     } else if (created.outcome === 'unavailable') {
+      this.drafts.noteStoreTrouble();
       // Nothing can be in the store under a new id: the snapshot alone is the session until a read puts it back.
       await this.repository.upsertSnapshots([snapshot]);
     } else {
@@ -168,6 +169,7 @@ export class ConfigSessions {
         case 'sealed':
           throw await this.finalizedOrFinalizing(caller.tenantId, sessionId);
         case 'unavailable':
+          this.drafts.noteStoreTrouble();
           throw new SessionStoreUnavailableError({ cause: written.error });
         case 'missing': {
           if (attempt > 0) throw new SessionNotFoundError();

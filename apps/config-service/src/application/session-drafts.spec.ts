@@ -4,7 +4,7 @@ import { SessionNotFoundError, SessionSnapshotPendingError } from '../domain/con
 import { SessionDrafts, uuidV7Time } from './session-drafts';
 
 // A session the session store lost and no store holds a copy of: neither PostgreSQL nor this process's write-behind.
-function draftsWithNoCopy() {
+function draftsWithNoCopy(storeTrouble = true) {
   const outcomes: string[] = [];
   const drafts = new SessionDrafts(
     { read: async () => ({ outcome: 'missing' }) } as never,
@@ -13,12 +13,13 @@ function draftsWithNoCopy() {
     { rehydration: (outcome: string) => outcomes.push(outcome) } as never,
     { ttlSeconds: 3600, touchIntervalMs: 60_000, snapshotMaxLagMs: 2_000 },
   );
+  if (storeTrouble) drafts.noteStoreTrouble(Date.now() - 1_000);
   const load = (sessionId: string) => drafts.load('t1', sessionId);
   return { load, outcomes };
 }
 
 describe('a session found nowhere', () => {
-  it('younger than the snapshot lag (+1 s of clock skew): 503 snapshot pending, another instance may hold it', async () => {
+  it('younger than the snapshot lag (+1 s of clock skew), the store failing lately: 503, another instance may hold it', async () => {
     const { load, outcomes } = draftsWithNoCopy();
     await expect(load(uuidv7({ msecs: Date.now() - 500 }))).rejects.toBeInstanceOf(
       SessionSnapshotPendingError,
@@ -34,6 +35,12 @@ describe('a session found nowhere', () => {
     await expect(load(uuidv7({ msecs: Date.now() - 3_500 }))).rejects.toBeInstanceOf(SessionNotFoundError);
     await expect(load(uuidv4())).rejects.toBeInstanceOf(SessionNotFoundError);
     expect(outcomes).toEqual(['unknown', 'unknown']);
+  });
+
+  it('with the session store healthy all along: 404, however young (e.g. another tenant’s session)', async () => {
+    const { load, outcomes } = draftsWithNoCopy(false);
+    await expect(load(uuidv7({ msecs: Date.now() - 100 }))).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect(outcomes).toEqual(['unknown']);
   });
 
   it('reads the creation time of a UUIDv7 only', () => {

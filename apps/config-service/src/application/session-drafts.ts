@@ -52,6 +52,8 @@ const TOUCHED_LIMIT = 100_000;
  */
 export class SessionDrafts {
   private readonly touched = new BoundedMap<number>(TOUCHED_LIMIT);
+  /** When this process last found the session store unavailable (it may have lost what it held). */
+  private storeTroubleAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: VersionedDocuments<SessionDraft>,
@@ -82,11 +84,17 @@ export class SessionDrafts {
       case 'missing':
         return this.rehydrate(tenantId, sessionId, activityAt);
       case 'unavailable': {
+        this.noteStoreTrouble();
         this.metrics.rehydration('redis-unavailable');
         const durable = await this.liveDurable(tenantId, sessionId, activityAt);
         return { source: 'snapshot', snapshot: durable, activityAt };
       }
     }
+  }
+
+  /** The session store failed a command of this process (see `liveDurable`). */
+  noteStoreTrouble(at = Date.now()): void {
+    this.storeTroubleAt = at;
   }
 
   /** After a miss: puts the durable copy back (see the class comment). */
@@ -128,6 +136,7 @@ export class SessionDrafts {
         return { source: 'snapshot', snapshot: durable, activityAt };
       }
       default:
+        this.noteStoreTrouble();
         this.metrics.rehydration('redis-unavailable');
         return { source: 'snapshot', snapshot: durable, activityAt };
     }
@@ -175,14 +184,17 @@ export class SessionDrafts {
 
   /**
    * The newest durable copy that is FINALIZED or not expired at `at`; else `SessionNotFoundError`, unless the
-   * session (its id says when it was created) is younger than the snapshot lag: another instance may still hold
-   * its only copy in its write-behind, so `SessionSnapshotPendingError` (503) until that snapshot must have landed.
+   * session store failed this process within the snapshot lag and the session (its id says when it was created)
+   * is younger than that lag: the store may have lost it while another instance still holds its only copy in its
+   * write-behind, so `SessionSnapshotPendingError` (503) until that snapshot must have landed. With the store
+   * healthy a miss is a miss (404: e.g. another tenant's session).
    */
   private async liveDurable(tenantId: string, sessionId: string, at: number): Promise<StoredSnapshot> {
     const durable = await this.durable(tenantId, sessionId);
     if (durable === undefined) {
+      const window = this.options.snapshotMaxLagMs + CLOCK_SKEW_MS;
       const createdAt = uuidV7Time(sessionId);
-      if (createdAt !== undefined && at - createdAt < this.options.snapshotMaxLagMs + CLOCK_SKEW_MS) {
+      if (createdAt !== undefined && at - createdAt < window && at - this.storeTroubleAt < window) {
         this.metrics.rehydration('snapshot-pending');
         throw new SessionSnapshotPendingError();
       }

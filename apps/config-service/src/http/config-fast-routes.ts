@@ -35,8 +35,8 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
           404: { description: 'Unknown, expired, or another user’s session' },
           503: {
             description:
-              'PostgreSQL unavailable while Redis misses, or a session younger than the snapshot lag that Redis ' +
-              'lost (Retry-After)',
+              'PostgreSQL unavailable while Redis misses, or a session younger than the snapshot lag that a failed ' +
+              'Redis may have lost (Retry-After)',
           },
         },
       },
@@ -76,8 +76,8 @@ export function configFastRoutes(sessions: ConfigSessions, rateLimit: UpdateRate
           429: { description: 'Quota exceeded (Retry-After, violated-policies)' },
           503: {
             description:
-              'Session store or PostgreSQL unavailable, or a session younger than the snapshot lag that Redis lost ' +
-              '(Retry-After); nothing was changed',
+              'Session store or PostgreSQL unavailable, or a session younger than the snapshot lag that a failed ' +
+              'Redis may have lost (Retry-After); nothing was changed',
           },
         },
       },
