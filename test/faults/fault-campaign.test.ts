@@ -192,7 +192,10 @@ describe('fault campaign (issue 14)', () => {
               name: `every service back within ${RECOVERY_BOUND_MS} ms`,
               failures:
                 recovered.ms === undefined || recovered.ms > RECOVERY_BOUND_MS
-                  ? [`recovery by service: ${JSON.stringify(recovered.byService)}`]
+                  ? [
+                      `recovery by service: ${JSON.stringify(recovered.byService)}`,
+                      ...probes.failuresAfter(marks.backAt, Date.now()).slice(-12),
+                    ]
                   : [],
             },
             ...(own ? [own.invariant] : []),

@@ -17,6 +17,8 @@ export interface ProbeAnswer {
   service: StackService;
   sentAt: number;
   answeredAt: number;
+  /** The probe's answer (0: none). */
+  status: number;
   ok: boolean;
 }
 
@@ -70,6 +72,15 @@ export class RecoveryProbes {
   }
 
   /** See the file comment; `undefined` when the last probe of some service before `until` failed. */
+  /** The failed probes of each service sent after `backAt`, e.g. `config-service +120 ms 503` (for a report). */
+  failuresAfter(backAt: number, until: number): string[] {
+    return this.answers
+      .filter((a) => !a.ok && a.sentAt >= backAt && a.sentAt <= until)
+      .map(
+        (a) => `${a.service} +${a.sentAt - backAt} ms ${a.status} (answered +${a.answeredAt - backAt} ms)`,
+      );
+  }
+
   recovery(
     backAt: number,
     until: number,
@@ -99,49 +110,50 @@ export class RecoveryProbes {
   private async loop(service: StackService): Promise<void> {
     while (this.running) {
       const sentAt = Date.now();
-      const ok = await this.probe(service);
-      this.answers.push({ service, sentAt, answeredAt: Date.now(), ok });
+      const status = await this.probe(service);
+      this.answers.push({
+        service,
+        sentAt,
+        answeredAt: Date.now(),
+        status,
+        ok: status >= 200 && status < 300,
+      });
       await sleep(Math.max(0, PROBE_INTERVAL_MS - (Date.now() - sentAt)));
     }
   }
 
-  private async probe(service: StackService): Promise<boolean> {
+  private async probe(service: StackService): Promise<number> {
     const user = this.users[this.n++ % this.users.length]!;
-    const is2xx = (status: number) => status >= 200 && status < 300;
     switch (service) {
       case 'catalog-service':
-        return is2xx(await this.load.send(this.request(service, user, 'GET', '/catalog/offers/off-0000')));
+        return this.load.send(this.request(service, user, 'GET', '/catalog/offers/off-0000'));
       case 'pricing-service':
-        return is2xx(
-          await this.load.send(
-            this.request(service, user, 'POST', '/prices/calculate', {
-              offerId: 'off-0000',
-              currency: 'EUR',
-              termMonths: 12,
-              quantity: 1,
-              segment: 'smb',
-              region: 'eu-west',
-            }),
-          ),
+        return this.load.send(
+          this.request(service, user, 'POST', '/prices/calculate', {
+            offerId: 'off-0000',
+            currency: 'EUR',
+            termMonths: 12,
+            quantity: 1,
+            segment: 'smb',
+            region: 'eu-west',
+          }),
         );
       case 'config-service':
         return this.configProbe(this.sessions[this.n % this.sessions.length]!);
       case 'order-service':
-        return is2xx(
-          await this.load.send(
-            this.request(
-              service,
-              user,
-              'POST',
-              '/orders',
-              {
-                currency: 'EUR',
-                customerRef: 'probe',
-                lines: [{ offerId: 'off-0000', quantity: 1, unitAmountMinor: 100, termMonths: 12 }],
-              },
-              undefined,
-              { 'idempotency-key': `probe-${this.tenant}-${this.n}` },
-            ),
+        return this.load.send(
+          this.request(
+            service,
+            user,
+            'POST',
+            '/orders',
+            {
+              currency: 'EUR',
+              customerRef: 'probe',
+              lines: [{ offerId: 'off-0000', quantity: 1, unitAmountMinor: 100, termMonths: 12 }],
+            },
+            undefined,
+            { 'idempotency-key': `probe-${this.tenant}-${this.n}` },
           ),
         );
     }
@@ -152,7 +164,7 @@ export class RecoveryProbes {
    * still be applied by a hung Redis: the answer says to read the session again) it reads the version, as a client
    * would.
    */
-  private async configProbe(session: ProbeSession): Promise<boolean> {
+  private async configProbe(session: ProbeSession): Promise<number> {
     const path = `/config-sessions/${session.id}`;
     const status = await this.load.send(
       this.request(
@@ -173,7 +185,7 @@ export class RecoveryProbes {
           if (answered === 200) session.version = (JSON.parse(body) as { version: number }).version;
         }),
       );
-    return status === 200;
+    return status;
   }
 
   private request(
