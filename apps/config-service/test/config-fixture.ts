@@ -11,6 +11,7 @@ import {
   type ListeningInstance,
 } from '../../../test/support/service-instance';
 import { freePort } from '../../../test/support/bench-processes';
+import type { SnapshotRecord } from '../src/application/config-repository';
 import { uniqueId } from '../../../test/support/unique';
 
 /** One secret for both services: config-service forwards the caller's token to catalog-service. */
@@ -188,4 +189,34 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** A durable snapshot of an empty draft owned by `alice` on catalog version 1, idle since `expiresAt` - 30 min. */
+export function snapshotRecord(
+  tenantId: string,
+  sessionId: string,
+  {
+    version = 1,
+    expiresAt = new Date(Date.now() + 30 * 60_000),
+  }: { version?: number; expiresAt?: Date } = {},
+): SnapshotRecord {
+  const now = new Date().toISOString();
+  return {
+    tenantId,
+    sessionId,
+    ownerSub: 'alice',
+    version,
+    catalogVersion: 1,
+    document: {
+      sessionId,
+      ownerSub: 'alice',
+      catalogVersion: 1,
+      selectedOptions: [],
+      validationSummary: { valid: true, errors: [], warnings: [] },
+      lastValidatedAt: now,
+      createdAt: now,
+    },
+    lastActivityAt: new Date(expiresAt.getTime() - 30 * 60_000),
+    expiresAt,
+  };
 }

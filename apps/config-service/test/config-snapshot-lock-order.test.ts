@@ -7,30 +7,13 @@ import { uniqueId } from '../../../test/support/unique';
 import type { ConfigTables } from '../src/adapters/config.tables';
 import { KyselyConfigRepository } from '../src/adapters/kysely-config.repository';
 import type { SnapshotRecord } from '../src/application/config-repository';
+import { snapshotRecord } from './config-fixture';
 
 const databases = [0, 1].map(() => createDatabase<ConfigTables>({ url: infraEnv().databaseUrl, poolMax: 1 }));
 afterAll(() => Promise.all(databases.map((d) => d.close())));
 
 function snapshotsOf(tenantId: string, sessionIds: string[], version: number): SnapshotRecord[] {
-  const now = Date.now();
-  return sessionIds.map((sessionId) => ({
-    tenantId,
-    sessionId,
-    ownerSub: 'alice',
-    version,
-    catalogVersion: 1,
-    document: {
-      sessionId,
-      ownerSub: 'alice',
-      catalogVersion: 1,
-      selectedOptions: [],
-      validationSummary: { valid: true, errors: [], warnings: [] },
-      lastValidatedAt: new Date(now).toISOString(),
-      createdAt: new Date(now).toISOString(),
-    },
-    lastActivityAt: new Date(now),
-    expiresAt: new Date(now + 30 * 60_000),
-  }));
+  return sessionIds.map((sessionId) => snapshotRecord(tenantId, sessionId, { version }));
 }
 
 /**

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRecord } from '../src/application/config-repository';
-import type { SessionDraft } from '../src/domain/session';
 import {
   ConfigClient,
   newAppEnv,
@@ -11,6 +10,7 @@ import {
   plainOffers,
   publishCatalog,
   sleep,
+  snapshotRecord,
   startCatalog,
   startConfig,
   type CatalogInstance,
@@ -20,27 +20,7 @@ import {
 const HOUR = 3_600_000;
 
 function snapshot(tenantId: string, expiresInMs: number, version = 1): SnapshotRecord {
-  const sessionId = uuidv7();
-  const now = Date.now();
-  const document: SessionDraft = {
-    sessionId,
-    ownerSub: 'alice',
-    catalogVersion: 1,
-    selectedOptions: [],
-    validationSummary: { valid: true, errors: [], warnings: [] },
-    lastValidatedAt: new Date(now).toISOString(),
-    createdAt: new Date(now).toISOString(),
-  };
-  return {
-    tenantId,
-    sessionId,
-    ownerSub: 'alice',
-    version,
-    catalogVersion: 1,
-    document,
-    lastActivityAt: new Date(now + expiresInMs - 30 * 60_000),
-    expiresAt: new Date(now + expiresInMs),
-  };
+  return snapshotRecord(tenantId, uuidv7(), { version, expiresAt: new Date(Date.now() + expiresInMs) });
 }
 
 describe('snapshots in PostgreSQL: batching, shutdown flush, retention purge under a fenced lease', () => {
