@@ -4,8 +4,8 @@
 // restarted empty, paused (SIGSTOP) past its budget, slowed then cut off by a TCP proxy (a partition: what was
 // sent arrives once it heals, as TCP would deliver it; the proxy's byte-dropping blackhole would desynchronize
 // replies from commands, which no TCP connection does); Kafka stopped 30 s;
-// PostgreSQL stopped 10 s; one instance of two SIGKILLed mid-request. Each phase: STEADY_MS of load, the fault,
-// AFTER_MS of load. Checked per phase: every non-2xx answer is a documented one (409/412/422/428/429, 503 with
+// PostgreSQL stopped 10 s; one instance of two SIGKILLed mid-request. The load runs throughout: LEAD_IN_MS of it
+// before the first fault; each phase is one fault, then AFTER_MS of load (the lead-in of the next). Checked per phase: every non-2xx answer is a documented one (409/412/422/428/429, 503 with
 // Retry-After; no answer only from a killed instance), every service back within 2 s of the dependency's return
 // (fault-probes.ts), and after the session Redis's loss no acknowledged session write older than
 // CONFIG_SNAPSHOT_MAX_LAG_MS lost. At the end, in PostgreSQL and Kafka (fault-invariants.ts): one order per key, no
@@ -50,15 +50,17 @@ import { RecoveryProbes } from './fault-probes';
 import { AckRecorder } from './fault-record';
 
 const RATE = 40;
-const STEADY_MS = 3_000;
-const AFTER_MS = 4_000;
+const LEAD_IN_MS = 2_000;
+/** Long enough to see each service back within RECOVERY_BOUND_MS (2 s) of the dependency's return, and then some. */
+const AFTER_MS = 3_000;
 const TENANTS = 2;
 const USERS = 8;
 const OFFERS = 100;
 const PUBLISH_EVERY_MS = 6_000;
 /** Each workload's command budget in this run (production's are 20-30 ms; a loaded 2-core machine needs more). */
 const REDIS_BUDGET_MS = 250;
-const PAUSE_MS = 1_500;
+/** A pause or cut-off: four times the command budget. */
+const PAUSE_MS = 1_000;
 const PROXY_LATENCY_MS = 400;
 const KAFKA_DOWN_MS = 30_000;
 const POSTGRES_DOWN_MS = 10_000;
@@ -168,9 +170,9 @@ describe('fault campaign (issue 14)', () => {
     const rows: FaultRow[] = [];
     try {
       const owner = { tenant: tenants[0]!.id, token: tenants[0]!.users[0]!.token };
+      await sleep(LEAD_IN_MS);
       for (const fault of faults(recorder, router, load, owner)) {
         const counts = load.beginPhase({ allowNoAnswer: fault.allowNoAnswer ?? false });
-        await sleep(STEADY_MS);
         const marks = await fault.inject();
         await sleep(AFTER_MS);
         const recovered = probes.recovery(marks.backAt, Date.now());
@@ -243,8 +245,8 @@ describe('fault campaign (issue 14)', () => {
       setup:
         `Load: the soak's mix at ${RATE} req/s (open loop) over ${TENANTS} tenants, captures retried with their key ` +
         `after a 503 or no answer, a fifth of the selection updates sent from a second tab, a publish every ` +
-        `${PUBLISH_EVERY_MS / 1000} s; probes every 100 ms per service. Phases: ${STEADY_MS / 1000} s of load, ` +
-        `the fault, ${AFTER_MS / 1000} s of load. Instances: order-service 2, config-service 2, catalog-service 1, ` +
+        `${PUBLISH_EVERY_MS / 1000} s; probes every 100 ms per service. Load throughout, ${LEAD_IN_MS / 1000} s of ` +
+        `it before the first fault; each phase: the fault, then ${AFTER_MS / 1000} s of load. Instances: order-service 2, config-service 2, catalog-service 1, ` +
         `pricing-service 1. Redis command budgets ${REDIS_BUDGET_MS} ms, PostgreSQL connect and statement ` +
         `timeouts 1 s, CONFIG_SNAPSHOT_MAX_LAG_MS ${SNAPSHOT_LAG_MS}.`,
       rows,

@@ -63,6 +63,14 @@ export const baseServiceConfigSchema = z.object({
    * all (hung) is given 1 s more, then the connection is dropped (client-side). Either way 503. @default 5000
    */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /**
+   * `application_name` of the service's PostgreSQL connections (what `pg_stat_activity` shows): set it per instance
+   * (pod name) to tell the instances of one service apart. @default the service's name
+   */
+  DATABASE_APPLICATION_NAME: z
+    .string()
+    .regex(/^[\x20-\x7e]{1,63}$/, 'printable ASCII, at most 63 characters (PostgreSQL truncates longer names)')
+    .optional(),
   /** Published outbox rows are deleted this long after their publication, hours. @default 168 (7 days) */
   OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
   /**

@@ -48,7 +48,11 @@ export interface ServiceFoundationOptions {
 
 type Managed<O> = Omit<O, 'kafka' | 'groupId' | 'logger' | 'metrics' | 'db' | 'schema'>;
 
-type DatabaseVariable = 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS';
+type DatabaseVariable =
+  | 'DATABASE_POOL_MAX'
+  | 'DATABASE_CONNECT_TIMEOUT_MS'
+  | 'DATABASE_STATEMENT_TIMEOUT_MS'
+  | 'DATABASE_APPLICATION_NAME';
 type EventRetentionVariable =
   | 'OUTBOX_RETENTION_HOURS'
   | 'INBOX_RETENTION_HOURS'
@@ -127,7 +131,7 @@ export class ServiceFoundation<Tables> {
     const { config } = options;
     const database = createDatabase<Tables>({
       url: config.DATABASE_URL,
-      applicationName: options.service,
+      applicationName: config.DATABASE_APPLICATION_NAME ?? options.service,
       ...(config.DATABASE_POOL_MAX === undefined ? {} : { poolMax: config.DATABASE_POOL_MAX }),
       ...(config.DATABASE_CONNECT_TIMEOUT_MS === undefined
         ? {}

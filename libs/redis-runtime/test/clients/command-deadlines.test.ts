@@ -199,7 +199,15 @@ describe('command budgets on a hung server (private redis-server, production bud
     try {
       const onWorkload = keys.key('budget-session', 't1', 'k');
       const short = keys.key('budget-short', 't1', 'k');
-      expect(await connection.observe('get', onWorkload.family, (c) => c.get(onWorkload.key))).toBeNull();
+      // The first commands on a new Cluster client may miss the workload's 30 ms on a loaded machine (slots, the
+      // node's connection): wait until one answers within budget before pausing the node.
+      await expect
+        .poll(
+          () =>
+            connection.observe('get', onWorkload.family, (c) => c.get(onWorkload.key)).catch((error: unknown) => error),
+          { timeout: 5_000, interval: 50 },
+        )
+        .toBeNull();
       node.pause();
       const order: string[] = [];
       const [workloadReply, shortReply] = await Promise.all([
