@@ -73,6 +73,9 @@ export default defineConfig({
             'test/e2e/**/*.spec.ts',
             'scripts/**/*.spec.ts',
           ],
+          // the integration project's limit, so both share the first group (one worker limit per group); alone
+          // (Vitest's default of one worker on two cores) the unit files would run after everything, one by one
+          maxWorkers: 3,
         },
       },
       {
@@ -94,7 +97,9 @@ export default defineConfig({
           name: 'integration-windowed',
           include: WINDOWED,
           ...integration,
-          maxWorkers: 1,
+          // Vitest runs a group (`groupOrder`) with one worker limit for all its projects: two here, so that each
+          // project's one file runs beside the other's
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
@@ -104,7 +109,7 @@ export default defineConfig({
           name: 'faults',
           include: FAULTS,
           ...integration,
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
