@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NearCache } from './near-cache';
+import { NearCache, RECENT_INVALIDATIONS } from './near-cache';
 import { SingleFlight } from './single-flight';
 
 describe('NearCache', () => {
@@ -19,11 +19,12 @@ describe('NearCache', () => {
     expect(cache.get('d')).toBe('d');
   });
 
-  it('refuses a fill taken before an invalidation, of any kind, and accepts one taken after', () => {
+  it('refuses a fill taken before an invalidation that covers its key, of any kind, and accepts one taken after', () => {
     const cache = new NearCache();
     for (const invalidate of [
       () => cache.delete('k'),
-      () => cache.deletePrefix('other'),
+      () => cache.deletePrefix('k'),
+      () => cache.deletePrefix(''),
       () => cache.clear(),
     ]) {
       const since = cache.generation;
@@ -35,6 +36,34 @@ describe('NearCache', () => {
     }
     cache.set('k', 'unfenced'); // without `since`, as before
     expect(cache.get('k')).toBe('unfenced');
+  });
+
+  it('accepts a fill that only invalidations of other keys overtook (many tenants publishing)', () => {
+    const cache = new NearCache();
+    const since = cache.generation;
+    cache.delete('dev:x:t2:current');
+    cache.deletePrefix('dev:x:t3:');
+    cache.set('dev:x:t1:current', 'v1', Date.now(), since);
+    expect(cache.get('dev:x:t1:current')).toBe('v1');
+  });
+
+  it('finds a covering invalidation among others, and refuses a fill that more invalidations overtook than it remembers', () => {
+    const cache = new NearCache();
+    const since = cache.generation;
+    cache.delete('other-1');
+    cache.deletePrefix('dev:x:t1:');
+    cache.delete('other-2');
+    cache.set('dev:x:t1:current', 'old', Date.now(), since);
+    expect(cache.get('dev:x:t1:current')).toBeUndefined();
+
+    const before = cache.generation;
+    for (let i = 0; i < RECENT_INVALIDATIONS; i++) cache.delete(`other-${i}`);
+    cache.set('k', 'fits', Date.now(), before);
+    expect(cache.get('k')).toBe('fits');
+    const longAgo = cache.generation;
+    for (let i = 0; i <= RECENT_INVALIDATIONS; i++) cache.delete(`other-${i}`);
+    cache.set('k2', 'too-old-to-tell', Date.now(), longAgo);
+    expect(cache.get('k2')).toBeUndefined();
   });
 
   it('drops entries by prefix', () => {

@@ -10,20 +10,30 @@ interface Entry {
   expiresAt: number;
 }
 
+/** What one invalidation covered: a key, every key with a prefix, or everything. */
+type Invalidation = { key: string } | { prefix: string } | 'all';
+
+/** Invalidations remembered for fenced fills; a read that more of them overtook stores nothing. */
+export const RECENT_INVALIDATIONS = 64;
+
 /**
  * Bounded in-process cache with a short TTL, in front of Redis. Values are shared by reference (no copy on
  * read): callers must treat them as immutable. Eviction is insertion-ordered rather than LRU, which keeps a
  * hit at one Map lookup; with a TTL of seconds the difference in hit ratio is small.
  *
- * Fenced fills: every `delete`, `deletePrefix` and `clear` (an invalidation) moves `generation` on. A reader takes
- * `generation` before it asks Redis or the source and passes it to `set`, which then stores nothing if an
- * invalidation ran meanwhile: a read in flight during an invalidation cannot put the old value back. One counter
- * for all keys keeps it to a number compare; an invalidation of another key only costs a skipped near-cache fill.
+ * Fenced fills: every `delete`, `deletePrefix` and `clear` (an invalidation) moves `generation` on and is remembered
+ * in a ring of the last RECENT_INVALIDATIONS. A reader takes `generation` before it asks Redis or the source and
+ * passes it to `set`, which then stores nothing if an invalidation that covers the key ran meanwhile: a read in
+ * flight during an invalidation cannot put the old value back. Invalidations of other keys do not count (with many
+ * tenants publishing, a global counter would keep skipping fills of keys nobody changed); when more invalidations
+ * ran than the ring holds, the fill is skipped, which is always safe.
  */
 export class NearCache {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private invalidations = 0;
+  /** Invalidation number `n` is at `n % RECENT_INVALIDATIONS`. */
+  private readonly recent: Invalidation[] = [];
   readonly ttlMs: number;
 
   constructor(options: NearCacheOptions = {}) {
@@ -46,9 +56,12 @@ export class NearCache {
     return this.invalidations;
   }
 
-  /** Stores `value`, unless `since` is given and an invalidation ran after it was taken (see the class comment). */
+  /**
+   * Stores `value`, unless `since` is given and an invalidation of this key ran after it was taken (see the class
+   * comment).
+   */
   set(key: string, value: unknown, now = Date.now(), since?: number): void {
-    if (since !== undefined && since !== this.invalidations) return;
+    if (since !== undefined && this.invalidatedSince(key, since)) return;
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: now + this.ttlMs });
     if (this.entries.size > this.maxEntries) {
@@ -58,13 +71,13 @@ export class NearCache {
   }
 
   delete(key: string): boolean {
-    this.invalidations++;
+    this.record({ key });
     return this.entries.delete(key);
   }
 
   /** Drops every entry whose key starts with `prefix` (e.g. everything of one tenant's catalog). */
   deletePrefix(prefix: string): number {
-    this.invalidations++;
+    this.record({ prefix });
     let removed = 0;
     for (const key of this.entries.keys()) {
       if (key.startsWith(prefix)) {
@@ -76,11 +89,28 @@ export class NearCache {
   }
 
   clear(): void {
-    this.invalidations++;
+    this.record('all');
     this.entries.clear();
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private record(invalidation: Invalidation): void {
+    this.recent[this.invalidations % RECENT_INVALIDATIONS] = invalidation;
+    this.invalidations++;
+  }
+
+  private invalidatedSince(key: string, since: number): boolean {
+    const overtaken = this.invalidations - since;
+    if (overtaken === 0) return false;
+    if (overtaken < 0 || overtaken > RECENT_INVALIDATIONS) return true;
+    for (let n = since; n < this.invalidations; n++) {
+      const invalidation = this.recent[n % RECENT_INVALIDATIONS]!;
+      if (invalidation === 'all') return true;
+      if ('key' in invalidation ? invalidation.key === key : key.startsWith(invalidation.prefix)) return true;
+    }
+    return false;
   }
 }
