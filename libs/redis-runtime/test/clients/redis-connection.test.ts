@@ -63,7 +63,10 @@ describe('RedisConnection', () => {
   });
 
   it('writeFlush "turn" sends the commands of separate callbacks of one event-loop turn in one write; "tick" does not', async () => {
-    /** Issues one GET from each of 10 timer callbacks that fire in the same timers phase; counts socket writes. */
+    /**
+     * Issues one GET from each of 10 setImmediate callbacks queued together, so they run in one check phase (10
+     * timers of 0 ms can straddle a millisecond on a loaded machine and fire in two turns); counts socket writes.
+     */
     const writesFor = async (connection: RedisConnection) => {
       const stream = (connection.client as unknown as { stream: any }).stream;
       // Only writes carrying this test's GETs count: the client's own set-up traffic may still be on its way.
@@ -83,10 +86,10 @@ describe('RedisConnection', () => {
       const replies: Promise<unknown>[] = [];
       await new Promise<void>((resolve) => {
         for (let i = 0; i < 10; i++) {
-          setTimeout(() => {
+          setImmediate(() => {
             replies.push(connection.observe('get', key.family, (c) => c.get(key.key)));
             if (replies.length === 10) resolve();
-          }, 0);
+          });
         }
       });
       await Promise.all(replies);
