@@ -33,7 +33,8 @@ ensure_deps() {
   local stamp="$ROOT_DIR/node_modules/.install-stamp"
   if [ ! -d "$ROOT_DIR/node_modules" ]; then
     echo "installing dependencies (npm ci)" >&2
-    (cd "$ROOT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2 || return 1
+    # --prefer-offline: the lockfile pins every tarball by integrity, so a cached one needs no registry round trip
+    (cd "$ROOT_DIR" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) >&2 || return 1
     touch "$stamp"
   elif [ ! -f "$stamp" ] || [ "$ROOT_DIR/package-lock.json" -nt "$stamp" ]; then
     echo "updating dependencies (npm install)" >&2

@@ -79,8 +79,8 @@ describe('RedisDedupWindow when Redis fails', () => {
     await redis.stop();
     const started = performance.now();
     expect(await dedup.firstSeen('t1', 'e1')).toBe('unknown');
-    // refused at once (no offline queue), not after a reconnect: roomy for a busy test machine
-    expect(performance.now() - started).toBeLessThan(250);
+    // refused at once (no offline queue), not after a reconnect (1 s and more): roomy for a busy test machine
+    expect(performance.now() - started).toBeLessThan(500);
     expect(
       await metricValue(metrics, 'redis_runtime_cache_events_total', {
         family: 'test-dedup',

@@ -166,6 +166,7 @@ describe('RedisIdempotencyResponseCache when Redis fails', () => {
     expect(await cache.complete('t1', 'k1', 'sha256:a', created, 600)).toBe('unavailable');
     expect(await cache.abandon('t1', 'k1', 'sha256:a')).toBe('unavailable');
     expect((await cache.get('t1', 'k1')).outcome).toBe('unavailable');
-    expect(performance.now() - started).toBeLessThan(200);
+    // four refusals at once (no offline queue), not after a reconnect (1 s and more): roomy for a loaded machine
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
