@@ -288,6 +288,11 @@ function slotsOf(value: unknown): Slot[] {
   return slots;
 }
 
+/**
+ * Applies one mutation in place. A mutation's value is copied in: the arbitraries hand out shared instances (a
+ * `constantFrom` array, say), and placing one instance twice can put it inside itself (a cycle JSON cannot encode)
+ * or let a later mutation change the constant for every later run.
+ */
 function mutate(root: unknown, mutation: Mutation, at: number): unknown {
   const slots = slotsOf(root);
   const slot = slots[at % slots.length]!;
@@ -300,7 +305,7 @@ function mutate(root: unknown, mutation: Mutation, at: number): unknown {
   };
   switch (mutation.kind) {
     case 'replace':
-      return replaced(mutation.value);
+      return replaced(structuredClone(mutation.value));
     case 'stringify':
       return replaced(JSON.stringify(current) ?? 'undefined');
     case 'wrap':
@@ -312,9 +317,9 @@ function mutate(root: unknown, mutation: Mutation, at: number): unknown {
       return root;
     case 'add':
       if (typeof current !== 'object' || current === null || Array.isArray(current))
-        return replaced({ [mutation.key]: mutation.value });
+        return replaced({ [mutation.key]: structuredClone(mutation.value) });
       Object.defineProperty(current, mutation.key, {
-        value: mutation.value,
+        value: structuredClone(mutation.value),
         enumerable: true,
         configurable: true,
         writable: true,
